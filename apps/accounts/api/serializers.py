@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from apps.accounts.models import ApiKey, User
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+
+    def validate_email(self, value: str) -> str:
+        value = value.lower()
+        if User.objects.filter(email=value).exists():
+            raise serializers.ValidationError("A user with this e-mail address already exists.")
+        return value
+
+    def validate(self, attrs):
+        try:
+            password_validation.validate_password(attrs["password"], User(email=attrs["email"]))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
+
+
+class PlanSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    analyses_per_month = serializers.IntegerField()
+    max_pages_per_analysis = serializers.IntegerField()
+    max_concurrent_analyses = serializers.IntegerField()
+    api_rate_per_minute = serializers.IntegerField()
+
+
+class UserSerializer(serializers.ModelSerializer):
+    plan = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "is_staff", "date_joined", "plan"]
+        read_only_fields = fields
+
+    def get_plan(self, user: User) -> dict:
+        return PlanSerializer(user.get_plan()).data
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiKey
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class ApiKeyCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, default="API key")
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, permissions, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from apps.accounts.api.serializers import (
+    ApiKeyCreatedSerializer,
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
+    LogoutSerializer,
+    RegisterSerializer,
+    UserSerializer,
+)
+from apps.accounts.models import ApiKey, User
+from apps.core.api.schema import ERRORS
+from apps.core.api.views import OwnedViewSet
+
+
+class RegisterView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer, **ERRORS(400, 429)})
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = User.objects.create_user(serializer.validated_data["email"],
+                                        serializer.validated_data["password"])
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses={200: OpenApiResponse(description="access and refresh tokens"),
+                          **ERRORS(400, 401)})
+class TokenView(TokenObtainPairView):
+    pass
+
+
+@extend_schema(responses={200: OpenApiResponse(description="new access and refresh tokens"),
+                          **ERRORS(400, 401)})
+class TokenRefreshRotateView(TokenRefreshView):
+    pass
+
+
+class LogoutView(APIView):
+    """Blacklist a refresh token so it can no longer be used."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(request=LogoutSerializer, responses={204: None, **ERRORS(400, 401)})
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            raise serializers.ValidationError({"refresh": [str(exc)]}) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(responses={200: UserSerializer, **ERRORS(401)})
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class ApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OwnedViewSet):
+    """API keys of the current user. The key itself is returned once, on creation."""
+
+    queryset = ApiKey.objects.all()
+    serializer_class = ApiKeySerializer
+    owner_field = "user"
+    pagination_class = None
+
+    @extend_schema(request=ApiKeyCreateSerializer,
+                   responses={201: ApiKeyCreatedSerializer, **ERRORS(400, 401)})
+    def create(self, request):
+        serializer = ApiKeyCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        key, raw = ApiKey.generate(user=request.user, name=serializer.validated_data["name"])
+        data = ApiKeyCreatedSerializer(key).data
+        data["key"] = raw
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None, **ERRORS(401, 404)})
+    def destroy(self, request, *args, **kwargs):
+        """Revoke the key (kept for the record, unusable from now on)."""
+        self.get_object().revoke()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: ApiKeySerializer(many=True), **ERRORS(401)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

@@ -1,0 +1,431 @@
+"""Accessibility rules: a static subset of axe-core 4.10, with axe's ids and tags.
+
+axe-core runs in a browser and sees computed styles and the real accessibility
+tree; these rules see only the parsed HTML. Where that matters (hidden content,
+accessible names) they approximate from markup and say so in the docstring.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from apps.analyses.analyzers import dom
+from apps.analyses.analyzers.base import (
+    ACCESSIBILITY,
+    CRITICAL,
+    MINOR,
+    MODERATE,
+    SERIOUS,
+    Issue,
+    PageContext,
+    page_rule,
+)
+
+AXE_VERSION = "4.10"
+
+
+def axe_help_url(rule_id: str) -> str:
+    return f"https://dequeuniversity.com/rules/axe/{AXE_VERSION}/{rule_id}"
+
+
+PRESENTATIONAL_ROLES = ("presentation", "none")
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def _title(el) -> str:
+    return " ".join((el.get("title") or "").split())
+
+
+@page_rule(
+    id="image-alt",
+    category=ACCESSIBILITY,
+    severity=CRITICAL,
+    tags=(
+        "cat.text-alternatives",
+        "wcag2a",
+        "wcag111",
+        "section508",
+        "section508.22.a",
+        "EN-301-549",
+        "EN-9.1.1.1",
+        "ACT",
+    ),
+    title="Images must have alternate text",
+    help='Give every <img> an alt attribute: a description, or alt="" when it is decorative.',
+    help_url=axe_help_url("image-alt"),
+)
+def image_alt(page: PageContext) -> Iterator[Issue]:
+    """axe: has-alt | aria-label | aria-labelledby | non-empty-title | presentational role,
+    and none of alt-space-value (alt=" " is announced as nothing yet is not alt="")."""
+    for img in dom.elements(page.tree, "img"):
+        if page.is_hidden(img) or dom.role(img) in PRESENTATIONAL_ROLES:
+            continue
+        alt = img.get("alt")
+        if alt is not None:
+            if alt and not alt.strip():
+                yield Issue(
+                    'The alt attribute holds only whitespace; use alt="" for a decorative '
+                    "image or describe it.",
+                    element=img,
+                )
+            continue
+        if page.aria_name(img) or _title(img):
+            continue
+        yield Issue("Image has no alt attribute and no other text alternative.", element=img)
+
+
+@page_rule(
+    id="html-has-lang",
+    category=ACCESSIBILITY,
+    severity=SERIOUS,
+    tags=("cat.language", "wcag2a", "wcag311", "EN-301-549", "EN-9.3.1.1", "ACT"),
+    title="<html> element must have a lang attribute",
+    help='Declare the page language, e.g. <html lang="en">, so screen readers pronounce it.',
+    help_url=axe_help_url("html-has-lang"),
+)
+def html_has_lang(page: PageContext) -> Iterator[Issue]:
+    root = page.tree
+    if (root.get("lang") or "").strip():
+        return
+    if (root.get("xml:lang") or "").strip():
+        message = "The <html> element has xml:lang but no lang attribute, which HTML requires."
+    else:
+        message = "The <html> element has no lang attribute (or an empty one)."
+    yield Issue(message, element=root)
+
+
+# BCP 47 "well-formed" tag (RFC 5646 section 2.1), case-insensitive. The 4-letter
+# primary subtag is reserved and not accepted.
+_LANGTAG = re.compile(
+    r"""^(?:
+        (?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{5,8})   # language[-extlang]
+        (?:-[a-z]{4})?                                # script
+        (?:-(?:[a-z]{2}|[0-9]{3}))?                   # region
+        (?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*      # variants
+        (?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*           # extensions
+        (?:-x(?:-[a-z0-9]{1,8})+)?                    # private use
+      | x(?:-[a-z0-9]{1,8})+                          # private use only
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_IRREGULAR_GRANDFATHERED = frozenset(
+    {
+        "en-gb-oed",
+        "i-ami",
+        "i-bnn",
+        "i-default",
+        "i-enochian",
+        "i-hak",
+        "i-klingon",
+        "i-lux",
+        "i-mingo",
+        "i-navajo",
+        "i-pwn",
+        "i-tao",
+        "i-tay",
+        "i-tsu",
+        "sgn-be-fr",
+        "sgn-be-nl",
+        "sgn-ch-de",
+    }
+)
+
+
+def is_valid_lang(value: str) -> bool:
+    """Whether `value` is a well-formed BCP 47 tag (shape only, not the registry)."""
+    value = value.strip()
+    return bool(_LANGTAG.match(value)) or value.lower() in _IRREGULAR_GRANDFATHERED
+
+
+@page_rule(
+    id="html-lang-valid",
+    category=ACCESSIBILITY,
+    severity=SERIOUS,
+    tags=("cat.language", "wcag2a", "wcag311", "EN-301-549", "EN-9.3.1.1", "ACT"),
+    title="<html> element must have a valid value for the lang attribute",
+    help='Use a BCP 47 language tag such as "en", "fr-CA" or "zh-Hant".',
+    help_url=axe_help_url("html-lang-valid"),
+)
+def html_lang_valid(page: PageContext) -> Iterator[Issue]:
+    """Shape check only: axe compares the primary subtag with the ISO 639 list,
+    so a well-formed but unassigned code such as "qq" passes here."""
+    root = page.tree
+    for attr in ("lang", "xml:lang"):
+        value = (root.get(attr) or "").strip()
+        if value and not is_valid_lang(value):
+            yield Issue(f'{attr}="{value}" is not a valid language tag.', element=root)
+            return
+
+
+@page_rule(
+    id="document-title",
+    category=ACCESSIBILITY,
+    severity=SERIOUS,
+    tags=("cat.text-alternatives", "wcag2a", "wcag242", "EN-301-549", "EN-9.2.4.2", "ACT", "seo"),
+    title="Documents must have a <title> element",
+    help="Give the page a short, unique, descriptive <title>; it names the tab and the search "
+    "result.",
+    help_url=axe_help_url("document-title"),
+)
+def document_title(page: PageContext) -> Iterator[Issue]:
+    """Shared by accessibility and SEO: one id, both tag families, one finding."""
+    title = page.document.title
+    if title is None:
+        yield Issue("The page has no <title> element.", element=page.tree)
+    elif not title:
+        yield Issue("The page's <title> element is empty.", element=page.tree)
+
+
+_UNLABELLED_INPUT_TYPES = frozenset({"hidden", "image", "button", "submit", "reset"})
+
+
+@page_rule(
+    id="label",
+    category=ACCESSIBILITY,
+    severity=CRITICAL,
+    tags=(
+        "cat.forms",
+        "wcag2a",
+        "wcag412",
+        "section508",
+        "section508.22.n",
+        "EN-301-549",
+        "EN-9.4.1.2",
+        "ACT",
+    ),
+    title="Form elements must have labels",
+    help="Associate a <label for=...> (or a wrapping <label>) with every form field.",
+    help_url=axe_help_url("label"),
+)
+def label(page: PageContext) -> Iterator[Issue]:
+    """axe: implicit-label | explicit-label | aria-label | aria-labelledby |
+    non-empty-title | non-empty-placeholder. Also checks <select> here (axe has
+    a separate select-name rule with the same checks)."""
+    labels_for: dict[str, list] = {}
+    for lab in dom.elements(page.tree, "label"):
+        target = lab.get("for")
+        if target:
+            labels_for.setdefault(target, []).append(lab)
+
+    for field in dom.elements(page.tree, "input", "select", "textarea"):
+        if field.tag == "input" and (field.get("type") or "").strip().lower() in (
+            _UNLABELLED_INPUT_TYPES
+        ):
+            continue
+        if page.is_hidden(field):
+            continue
+        if page.aria_name(field) or _title(field) or (field.get("placeholder") or "").strip():
+            continue
+        field_id = field.get("id")
+        if (
+            field_id
+            and page.by_id.get(field_id) is field
+            and any(
+                not page.is_hidden(lab) and dom.content_text(lab)
+                for lab in labels_for.get(field_id, ())
+            )
+        ):
+            continue
+        wrapper = next((a for a in field.iterancestors("label")), None)
+        if wrapper is not None and dom.content_text(wrapper):
+            continue
+        yield Issue(f"<{field.tag}> form field has no label.", element=field)
+
+
+@page_rule(
+    id="button-name",
+    category=ACCESSIBILITY,
+    severity=CRITICAL,
+    tags=(
+        "cat.name-role-value",
+        "wcag2a",
+        "wcag412",
+        "section508",
+        "section508.22.a",
+        "EN-301-549",
+        "EN-9.4.1.2",
+        "ACT",
+    ),
+    title="Buttons must have discernible text",
+    help="Give every button visible text, or an aria-label when it only shows an icon.",
+    help_url=axe_help_url("button-name"),
+)
+def button_name(page: PageContext) -> Iterator[Issue]:
+    """<button>, role=button, and <input type=button> (axe's input-button-name).
+    Submit and reset inputs get a default name from the browser, so they pass."""
+    for el in dom.elements(page.tree):
+        el_role = dom.role(el)
+        is_input = el.tag == "input"
+        input_type = (el.get("type") or "").strip().lower() if is_input else ""
+        if is_input:
+            if input_type in ("submit", "reset") or (
+                input_type != "button" and el_role != "button"
+            ):
+                continue
+        elif el.tag != "button" and el_role != "button":
+            continue
+        if page.is_hidden(el):
+            continue
+        if el.tag == "button" and el_role in PRESENTATIONAL_ROLES:
+            continue
+        if is_input:
+            own = " ".join((el.get("value") or "").split())
+            if input_type == "image":
+                own = own or " ".join((el.get("alt") or "").split())
+        else:
+            own = dom.content_text(el)
+        if page.aria_name(el) or own or _title(el):
+            continue
+        yield Issue("Button has no discernible text.", element=el)
+
+
+@page_rule(
+    id="link-name",
+    category=ACCESSIBILITY,
+    severity=SERIOUS,
+    tags=(
+        "cat.name-role-value",
+        "wcag2a",
+        "wcag244",
+        "wcag412",
+        "section508",
+        "section508.22.a",
+        "EN-301-549",
+        "EN-9.2.4.4",
+        "EN-9.4.1.2",
+        "ACT",
+    ),
+    title="Links must have discernible text",
+    help="Give every link text, an image with alt text, or an aria-label.",
+    help_url=axe_help_url("link-name"),
+)
+def link_name(page: PageContext) -> Iterator[Issue]:
+    for link in dom.elements(page.tree, "a"):
+        if link.get("href") is None or page.is_hidden(link):
+            continue
+        if page.aria_name(link) or dom.content_text(link) or _title(link):
+            continue
+        yield Issue("Link has no discernible text.", element=link)
+
+
+@page_rule(
+    id="duplicate-id",
+    category=ACCESSIBILITY,
+    severity=MINOR,
+    tags=("cat.parsing", "wcag2a-obsolete", "wcag411", "deprecated"),
+    title="id attribute values must be unique",
+    help="Make every id unique; labels, ARIA references and fragments use the first one only.",
+    help_url=axe_help_url("duplicate-id"),
+)
+def duplicate_id(page: PageContext) -> Iterator[Issue]:
+    """One finding per duplicated value, on its second element (the first is the
+    one references resolve to). Hidden elements count, as in axe."""
+    reported: set[str] = set()
+    for el in dom.elements(page.tree):
+        el_id = el.get("id")
+        if not el_id or el_id in reported or page.id_counts.get(el_id, 0) < 2:
+            continue
+        if page.by_id.get(el_id) is el:
+            continue
+        reported.add(el_id)
+        yield Issue(f'id="{el_id}" is used by {page.id_counts[el_id]} elements.', element=el)
+
+
+def heading_level(el) -> int | None:
+    """axe's getLevel: role=heading uses aria-level (default 2), h1-h6 their number."""
+    el_role = dom.role(el)
+    if el_role == "heading":
+        try:
+            level = int((el.get("aria-level") or "").strip())
+        except ValueError:
+            return 2
+        return level if 1 <= level <= 6 else 2
+    if el.tag in HEADING_TAGS and not el_role:
+        return int(el.tag[1])
+    return None
+
+
+def _headings(page: PageContext) -> Iterator[tuple[object, int]]:
+    for el in dom.elements(page.tree):
+        level = heading_level(el)
+        if level is not None and not page.is_hidden(el):
+            yield el, level
+
+
+@page_rule(
+    id="heading-order",
+    category=ACCESSIBILITY,
+    severity=MODERATE,
+    tags=("cat.semantics", "best-practice"),
+    title="Heading levels should only increase by one",
+    help="Do not skip heading levels (h2 then h4); screen reader users navigate by them.",
+    help_url=axe_help_url("heading-order"),
+)
+def heading_order(page: PageContext) -> Iterator[Issue]:
+    """The first heading may have any level, as in axe."""
+    previous: int | None = None
+    for el, level in _headings(page):
+        if previous is not None and level > previous + 1:
+            yield Issue(f"Heading level {level} follows level {previous}.", element=el)
+        previous = level
+
+
+@page_rule(
+    id="empty-heading",
+    category=ACCESSIBILITY,
+    severity=MINOR,
+    tags=("cat.name-role-value", "best-practice"),
+    title="Headings should not be empty",
+    help="Put text in every heading, or remove the heading.",
+    help_url=axe_help_url("empty-heading"),
+)
+def empty_heading(page: PageContext) -> Iterator[Issue]:
+    for el, _level in _headings(page):
+        if page.aria_name(el) or dom.content_text(el) or _title(el):
+            continue
+        yield Issue("Heading has no text.", element=el)
+
+
+_USER_SCALABLE_OK = ("yes", "device-width", "device-height")
+
+
+def viewport_zoom_problem(content: str) -> str | None:
+    """The directive that blocks zooming, like axe's meta-viewport check.
+
+    user-scalable=no (or a number between -1 and 1 exclusive) disables zoom;
+    maximum-scale below 2 stops users reaching 200%. Negative maximum-scale and
+    unknown words are ignored (browsers ignore them too).
+    """
+    for item in re.split(r"[;,]", content.lower()):
+        key, _, value = (part.strip() for part in item.partition("="))
+        if not key or not value:
+            continue
+        try:
+            number: float | None = float(value)
+        except ValueError:
+            number = None
+        if key == "user-scalable":
+            if value == "no" or (number is not None and -1 < number < 1):
+                return f"user-scalable={value}"
+        elif key == "maximum-scale" and number is not None and 0 <= number < 2:
+            return f"maximum-scale={value}"
+    return None
+
+
+@page_rule(
+    id="meta-viewport",
+    category=ACCESSIBILITY,
+    severity=CRITICAL,
+    tags=("cat.sensory-and-visual-cues", "wcag2aa", "wcag144", "EN-301-549", "EN-9.1.4.4", "ACT"),
+    title="Zooming and scaling must not be disabled",
+    help="Remove user-scalable=no and any maximum-scale below 2 from the viewport meta tag.",
+    help_url=axe_help_url("meta-viewport"),
+)
+def meta_viewport(page: PageContext) -> Iterator[Issue]:
+    for meta in dom.elements(page.tree, "meta"):
+        if (meta.get("name") or "").strip().lower() != "viewport":
+            continue
+        problem = viewport_zoom_problem(meta.get("content") or "")
+        if problem:
+            yield Issue(f"The viewport sets {problem}, which blocks zooming.", element=meta)

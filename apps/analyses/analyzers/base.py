@@ -1,0 +1,446 @@
+"""The analyzer core: findings, the rule registry and the two runners.
+
+A rule is one decorated function that yields `Issue`s (what is wrong, on which
+element). The registry owns everything that is the same for every rule: turning
+an element into a selector and snippet, attaching the rule's metadata,
+de-duplicating, and isolating a rule that crashes so one bug cannot cost a
+page its whole analysis.
+
+Plain Python on purpose: no Django here, so the rules run in the crawler
+worker, in tests and in a shell alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+from lxml import etree
+
+from apps.analyses.analyzers import dom
+from apps.jobs.crawler.types import CrawledPage, RedirectHop
+
+if TYPE_CHECKING:
+    from apps.jobs.crawler.document import HtmlDocument
+
+logger = logging.getLogger(__name__)
+
+SEO = "seo"
+ACCESSIBILITY = "accessibility"
+LINKS = "links"
+CATEGORIES = (SEO, ACCESSIBILITY, LINKS)
+
+CRITICAL = "critical"
+SERIOUS = "serious"
+MODERATE = "moderate"
+MINOR = "minor"
+# axe-core's impact scale, most severe first; SEO rules use it too so that one
+# severity filter works across every category.
+SEVERITIES = (CRITICAL, SERIOUS, MODERATE, MINOR)
+
+HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
+
+Scope = Literal["page", "site"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by one rule, on one page (the unit that is stored)."""
+
+    rule_id: str
+    category: str
+    severity: str
+    tags: tuple[str, ...]
+    page_url: str  # the URL as crawled (queued), the key of the page row
+    selector: str  # CSS selector of the element; "" when about the page as a whole
+    snippet: str  # the element's start tag (or a header line); "" when none
+    message: str  # what is wrong here, specifically
+    help: str  # the rule's one-line advice
+    help_url: str
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What a rule yields: the specific problem; the registry adds the rest.
+
+    Give `element` and the selector and snippet are derived from it; give
+    `selector`/`snippet` directly when there is no element (headers, site
+    rules). Site rules must set `page_url`. `severity` overrides the rule's
+    default for this one occurrence.
+    """
+
+    message: str
+    element: etree._Element | None = None
+    selector: str = ""
+    snippet: str = ""
+    page_url: str | None = None
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class RuleError:
+    """A rule that raised; its issues for that page (or site) were dropped."""
+
+    rule_id: str
+    page_url: str | None
+    error: str  # "ExceptionType: message"
+
+
+@dataclass
+class AnalysisResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[RuleError] = field(default_factory=list)
+
+
+class PageContext:
+    """What a page rule sees: one crawled page, plus caches shared by rules.
+
+    Built once per page, so lookups that several rules need (ids, hidden
+    checks) are computed once over the single parsed tree.
+    """
+
+    def __init__(self, page: CrawledPage) -> None:
+        self.page = page
+
+    @property
+    def url(self) -> str:
+        return self.page.url
+
+    @property
+    def final_url(self) -> str:
+        return self.page.final_url or self.page.url
+
+    @property
+    def status(self) -> int | None:
+        return self.page.status
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.page.headers
+
+    @property
+    def redirects(self) -> list[RedirectHop]:
+        return self.page.redirects
+
+    @property
+    def document(self) -> HtmlDocument | None:
+        return self.page.document
+
+    @property
+    def tree(self) -> etree._Element:
+        """The root element; only for rules that require a document."""
+        return self.page.document.tree
+
+    @cached_property
+    def id_counts(self) -> Mapping[str, int]:
+        return dom.id_counts(self.tree) if self.document is not None else {}
+
+    @cached_property
+    def by_id(self) -> dict[str, etree._Element]:
+        """First element for each id, as getElementById would return."""
+        found: dict[str, etree._Element] = {}
+        if self.document is not None:
+            for el in dom.elements(self.tree):
+                el_id = el.get("id")
+                if el_id and el_id not in found:
+                    found[el_id] = el
+        return found
+
+    def is_hidden(self, el: etree._Element) -> bool:
+        return dom.is_hidden(el)
+
+    def labelledby_text(self, el: etree._Element) -> str:
+        """Text of the elements named by aria-labelledby ("" when none resolve)."""
+        texts = []
+        for ref in (el.get("aria-labelledby") or "").split():
+            target = self.by_id.get(ref)
+            if target is not None:
+                label = (target.get("aria-label") or "").strip()
+                texts.append(label or dom.content_text(target))
+        return " ".join(" ".join(texts).split())
+
+    def aria_name(self, el: etree._Element) -> str:
+        """The name given by ARIA (aria-labelledby first, then aria-label)."""
+        return self.labelledby_text(el) or " ".join((el.get("aria-label") or "").split())
+
+    def selector(self, el: etree._Element) -> str:
+        return dom.css_selector(el, self.id_counts)
+
+
+@dataclass
+class PageSummary:
+    """What site rules know about a page: no body, so it can come from the database.
+
+    `redirects` is a list of (url, status) pairs; dicts with url/status keys and
+    RedirectHop objects are accepted and converted, so a loader can pass stored
+    JSON as is. An empty `error` is treated as no error.
+    """
+
+    url: str
+    final_url: str = ""
+    status: int | None = None
+    title: str | None = None
+    content_type: str = ""
+    depth: int = 0
+    redirects: list[tuple[str, int]] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        hops: list[tuple[str, int]] = []
+        for hop in self.redirects:
+            if isinstance(hop, RedirectHop):
+                hops.append((hop.url, hop.status))
+            elif isinstance(hop, Mapping):
+                hops.append((hop["url"], int(hop["status"])))
+            else:
+                url, status = hop
+                hops.append((url, int(status)))
+        self.redirects = hops
+        self.error = self.error or None
+        self.final_url = self.final_url or self.url
+
+    @classmethod
+    def from_crawled(cls, page: CrawledPage) -> PageSummary:
+        return cls(
+            url=page.url,
+            final_url=page.final_url,
+            status=page.status,
+            title=page.document.title if page.document is not None else None,
+            content_type=page.content_type,
+            depth=page.depth,
+            redirects=[(hop.url, hop.status) for hop in page.redirects],
+            links=list(page.links),
+            error=page.error,
+        )
+
+    @property
+    def is_html(self) -> bool:
+        return self.content_type.split(";")[0].strip().lower() in HTML_CONTENT_TYPES
+
+
+@dataclass
+class SiteContext:
+    """What a site rule sees: every page of the job, as summaries."""
+
+    pages: list[PageSummary]
+
+    @cached_property
+    def by_url(self) -> dict[str, PageSummary]:
+        return {page.url: page for page in self.pages}
+
+
+PageCheck = Callable[[PageContext], Iterable[Issue]]
+SiteCheck = Callable[[SiteContext], Iterable[Issue]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: its metadata and its check function."""
+
+    id: str
+    category: str
+    severity: str
+    tags: tuple[str, ...]
+    title: str
+    help: str
+    help_url: str
+    scope: Scope
+    requires_document: bool
+    check: Callable[[Any], Iterable[Issue]] = field(repr=False, compare=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The metadata, for documentation and the API (no function)."""
+        return {
+            "id": self.id,
+            "category": self.category,
+            "severity": self.severity,
+            "tags": list(self.tags),
+            "title": self.title,
+            "help": self.help,
+            "help_url": self.help_url,
+            "scope": self.scope,
+        }
+
+
+class Registry:
+    """Rules by id, in registration order.
+
+    The module-level REGISTRY is what the app uses; tests build their own so
+    that throwaway rules never leak into real analyses.
+    """
+
+    def __init__(self) -> None:
+        self._rules: dict[str, Rule] = {}
+
+    def rules(self, scope: Scope | None = None) -> list[Rule]:
+        return [r for r in self._rules.values() if scope is None or r.scope == scope]
+
+    def get(self, rule_id: str) -> Rule:
+        return self._rules[rule_id]
+
+    def page_rule(self, **meta: Any) -> Callable[[PageCheck], PageCheck]:
+        """Register `check(page: PageContext) -> Iterable[Issue]`.
+
+        Keywords: id, category, severity, tags, title, help, help_url, and
+        requires_document (default True; False for rules on status/headers
+        that must also run on pages without a parsed body).
+        """
+        return self._decorator("page", meta)
+
+    def site_rule(self, **meta: Any) -> Callable[[SiteCheck], SiteCheck]:
+        """Register `check(site: SiteContext) -> Iterable[Issue]` (same keywords)."""
+        meta.setdefault("requires_document", False)
+        return self._decorator("site", meta)
+
+    def _decorator(self, scope: Scope, meta: dict[str, Any]) -> Callable:
+        def register(fn: Callable) -> Callable:
+            self.add(
+                Rule(
+                    id=meta["id"],
+                    category=meta["category"],
+                    severity=meta["severity"],
+                    tags=tuple(meta.get("tags", ())),
+                    title=meta["title"],
+                    help=meta["help"],
+                    help_url=meta.get("help_url", ""),
+                    scope=scope,
+                    requires_document=meta.get("requires_document", True),
+                    check=fn,
+                )
+            )
+            return fn
+
+        return register
+
+    def add(self, rule: Rule) -> None:
+        """Validate at import time, so a typo fails loudly instead of storing junk."""
+        if rule.id in self._rules:
+            raise ValueError(f"duplicate rule id {rule.id!r}")
+        if rule.category not in CATEGORIES:
+            raise ValueError(f"rule {rule.id!r}: unknown category {rule.category!r}")
+        if rule.severity not in SEVERITIES:
+            raise ValueError(f"rule {rule.id!r}: unknown severity {rule.severity!r}")
+        self._rules[rule.id] = rule
+
+
+REGISTRY = Registry()
+page_rule = REGISTRY.page_rule
+site_rule = REGISTRY.site_rule
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule (page rules, then site rules), for docs and the API."""
+    return REGISTRY.rules("page") + REGISTRY.rules("site")
+
+
+def run_page_rules(page: CrawledPage, registry: Registry = REGISTRY) -> AnalysisResult:
+    """Run every page rule on one crawled page; rule crashes come back as errors.
+
+    Rules that need a document are skipped when the page was not parsed
+    (non-HTML, error, empty body); status and redirect rules still run.
+    """
+    ctx = PageContext(page)
+    result = AnalysisResult()
+    for rule in registry.rules("page"):
+        if rule.requires_document and ctx.document is None:
+            continue
+        _run(rule, ctx, page.url, result, selector=ctx.selector)
+    result.findings = dedupe(result.findings)
+    return result
+
+
+def run_site_rules(pages: list[PageSummary], registry: Registry = REGISTRY) -> AnalysisResult:
+    """Run every site rule over the summaries of all pages of a job."""
+    ctx = SiteContext(pages)
+    result = AnalysisResult()
+    for rule in registry.rules("site"):
+        _run(rule, ctx, None, result, selector=dom.css_selector)
+    result.findings = dedupe(result.findings)
+    return result
+
+
+def analyze_page(page: CrawledPage, registry: Registry = REGISTRY) -> list[Finding]:
+    """Findings for one page. Crashing rules are logged and skipped."""
+    return run_page_rules(page, registry).findings
+
+
+def analyze_site(pages: list[PageSummary], registry: Registry = REGISTRY) -> list[Finding]:
+    """Site-wide findings (each attached to a page URL). Crashing rules are logged."""
+    return run_site_rules(pages, registry).findings
+
+
+def _run(
+    rule: Rule,
+    ctx: PageContext | SiteContext,
+    page_url: str | None,
+    result: AnalysisResult,
+    selector: Callable[[etree._Element], str],
+) -> None:
+    """Run one rule; all of its findings or, if it raises, none plus an error.
+
+    Issues are materialised and converted inside the try, so a rule that fails
+    half-way (or yields a malformed issue) never leaves partial results.
+    """
+    try:
+        findings = [to_finding(rule, issue, page_url, selector) for issue in rule.check(ctx)]
+    except Exception as exc:  # a buggy rule must not cost the page its analysis
+        logger.exception("analyzer rule %s failed on %s", rule.id, page_url or "site")
+        result.errors.append(RuleError(rule.id, page_url, f"{type(exc).__name__}: {exc}"))
+        return
+    result.findings.extend(findings)
+
+
+def to_finding(
+    rule: Rule,
+    issue: Issue,
+    page_url: str | None,
+    selector: Callable[[etree._Element], str] = dom.css_selector,
+) -> Finding:
+    url = issue.page_url or page_url
+    if not url:
+        raise ValueError(f"rule {rule.id!r} yielded an issue without page_url")
+    severity = issue.severity or rule.severity
+    if severity not in SEVERITIES:
+        raise ValueError(f"rule {rule.id!r} yielded unknown severity {severity!r}")
+    css = issue.selector
+    snippet = issue.snippet
+    if issue.element is not None:
+        css = css or selector(issue.element)
+        snippet = snippet or dom.opening_tag(issue.element)
+    return Finding(
+        rule_id=rule.id,
+        category=rule.category,
+        severity=severity,
+        tags=rule.tags,
+        page_url=url,
+        selector=css,
+        snippet=snippet[: dom.SNIPPET_LIMIT],
+        message=issue.message,
+        help=rule.help,
+        help_url=rule.help_url,
+    )
+
+
+def dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """Keep the first finding per (rule_id, page_url, selector).
+
+    Findings without a selector (page-level or site findings) also key on the
+    message, so that e.g. two different broken targets linked from one page
+    stay two findings while an exact repeat is still dropped.
+    """
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for f in findings:
+        key = (
+            (f.rule_id, f.page_url, f.selector)
+            if f.selector
+            else (f.rule_id, f.page_url, "", f.message)
+        )
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -1,0 +1,46 @@
+from django.contrib import admin, messages
+
+from apps.jobs.models import Job, JobEvent, Page
+
+
+class PageInline(admin.TabularInline):
+    model = Page
+    fields = ["url", "status_code", "depth", "title", "error"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    show_change_link = False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "url", "owner", "status", "stage", "pages_done", "attempt", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["url", "owner__email", "id"]
+    readonly_fields = ["id", "created_at", "started_at", "finished_at", "heartbeat_at", "worker",
+                       "attempt", "pages_done", "pages_total"]
+    actions = ["cancel_jobs"]
+
+    @admin.action(description="Cancel selected analyses")
+    def cancel_jobs(self, request, queryset):
+        from apps.jobs.services import job_cancel
+
+        cancelled = 0
+        for job in queryset.active():
+            job_cancel(job=job)
+            cancelled += 1
+        self.message_user(request, f"Cancellation requested for {cancelled} analyses.", messages.INFO)
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ["url", "job", "status_code", "depth", "size_bytes", "fetch_ms"]
+    search_fields = ["url"]
+    raw_id_fields = ["job"]
+
+
+@admin.register(JobEvent)
+class JobEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "job", "type", "created_at"]
+    list_filter = ["type"]
+    raw_id_fields = ["job"]

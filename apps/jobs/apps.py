@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class JobsConfig(AppConfig):
+    name = "apps.jobs"
+    label = "jobs"
+
+    def ready(self) -> None:
+        from apps.jobs import signals  # noqa: F401  (django-q2 worker hooks)

@@ -1,0 +1,90 @@
+"""WebSocket authentication: session cookie, JWT or API key; and the Origin rule.
+
+Browsers always send Origin, so a foreign Origin is refused (cross-site WebSocket
+hijacking). Scripts send no Origin; they may authenticate with a token in the
+`Authorization` header (`Bearer <jwt>` or `Api-Key <key>`) or `?token=<jwt>`, but
+never with a cookie, because without Origin a cookie proves nothing.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.auth import AuthMiddleware
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from channels.security.websocket import AllowedHostsOriginValidator
+from channels.sessions import CookieMiddleware, SessionMiddleware
+from django.contrib.auth.models import AnonymousUser
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from apps.accounts.authentication import user_for_api_key
+
+
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+@database_sync_to_async
+def _user_from_token(kind: str, credential: str):
+    if kind == "Api-Key":
+        found = user_for_api_key(credential)
+        return found[0] if found else None
+    auth = JWTAuthentication()
+    try:
+        token = auth.get_validated_token(credential)
+        return auth.get_user(token)
+    except (InvalidToken, TokenError, Exception):
+        return None
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope, receive, send):
+        scope = dict(scope)
+        credential = None
+        header = _header(scope, b"authorization")
+        if header and len(header.split()) == 2:
+            kind, value = header.split()
+            if kind in ("Bearer", "Api-Key"):
+                credential = (kind, value)
+        if credential is None:
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            if query.get("token"):
+                credential = ("Bearer", query["token"][0])
+        if credential is not None:
+            scope["user"] = await _user_from_token(*credential) or AnonymousUser()
+        elif _header(scope, b"origin") is None:
+            scope["user"] = AnonymousUser()
+        return await super().__call__(scope, receive, send)
+
+
+class _CookieUserIfNoToken(AuthMiddleware):
+    """Channels' session auth, skipped when a token already decided the user."""
+
+    async def __call__(self, scope, receive, send):
+        if "user" in scope:
+            return await self.inner(scope, receive, send)
+        return await super().__call__(scope, receive, send)
+
+
+class OriginValidator:
+    """Refuse a foreign Origin; let Origin-less (non-browser) clients through."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.browser_check = AllowedHostsOriginValidator(inner)
+
+    async def __call__(self, scope, receive, send):
+        if _header(scope, b"origin") is None:
+            return await self.inner(scope, receive, send)
+        return await self.browser_check(scope, receive, send)
+
+
+def WebSocketAuthMiddleware(inner):
+    return OriginValidator(
+        TokenAuthMiddleware(CookieMiddleware(SessionMiddleware(_CookieUserIfNoToken(inner))))
+    )

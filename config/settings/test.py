@@ -1,0 +1,19 @@
+"""Test settings: the base settings with fast hashing and django-q2 in sync mode."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import Q_CLUSTER
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITELENS_EVENT_POLL_SECONDS = 0.05
+LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# End-to-end tests start a real qcluster in another process, which must see the
+# test database: keep SQLite's test database in a file, not in memory.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_sitelens.sqlite3")}  # noqa: F405
+
+# Throttle history lives in the cache; tests that check 429 switch to a real cache.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -1,0 +1,143 @@
+"""The WebSocket event stream through Channels' communicator (the real ASGI stack)."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework_simplejwt.tokens import AccessToken
+
+from apps.accounts.models import ApiKey
+from apps.jobs import events
+from apps.jobs.models import EventType, Job, Status
+from config.asgi import application
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+def _connect(path: str, *, headers=None) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, path, headers=headers or [])
+
+
+@sync_to_async
+def _make_job(user) -> Job:
+    return Job.objects.create(owner=user, url="http://example.com/", options={})
+
+
+@sync_to_async
+def _emit(job, type, data):
+    return events.emit(job, type, data).id
+
+
+def _bearer(user) -> list:
+    return [(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())]
+
+
+async def _receive_all(comm, n: int) -> list[dict]:
+    return [await comm.receive_json_from(timeout=3) for _ in range(n)]
+
+
+async def test_it_streams_stored_events_then_live_ones_in_order(user):
+    job = await _make_job(user)
+    first = await _emit(job, EventType.LOG, {"message": "one"})
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/", headers=_bearer(user))
+    connected, _ = await comm.connect()
+    assert connected
+    assert (await comm.receive_json_from(timeout=3))["id"] == first
+    second = await _emit(job, EventType.PROGRESS, {"pages_done": 1})
+    third = await _emit(job, EventType.PAGE, {"url": "http://example.com/"})
+    received = await _receive_all(comm, 2)
+    assert [e["id"] for e in received] == [second, third]
+    assert [e["type"] for e in received] == ["progress", "page"]
+    await comm.disconnect()
+
+
+async def test_it_replays_only_what_came_after_the_given_id(user):
+    job = await _make_job(user)
+    ids = [await _emit(job, EventType.LOG, {"n": n}) for n in range(4)]
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/?after={ids[1]}", headers=_bearer(user))
+    assert (await comm.connect())[0]
+    received = await _receive_all(comm, 2)
+    assert [e["id"] for e in received] == ids[2:]
+    assert await comm.receive_nothing(timeout=0.3)
+    await comm.disconnect()
+
+
+async def test_it_closes_after_the_terminal_status(user):
+    job = await _make_job(user)
+    await _emit(job, EventType.STATUS, {"status": Status.SUCCEEDED})
+    await _emit(job, EventType.COMPLETED, {"status": Status.SUCCEEDED})
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/", headers=_bearer(user))
+    assert (await comm.connect())[0]
+    received = await _receive_all(comm, 2)
+    assert received[-1]["type"] == "completed"
+    assert (await comm.receive_output(timeout=3))["type"] == "websocket.close"
+
+
+async def test_it_accepts_an_api_key(user):
+    job = await _make_job(user)
+    _, raw = await sync_to_async(ApiKey.generate)(user=user, name="ws")
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/", headers=[(b"authorization", f"Api-Key {raw}".encode())])
+    assert (await comm.connect())[0]
+    await comm.disconnect()
+
+
+async def test_it_accepts_a_jwt_in_the_query_string(user):
+    job = await _make_job(user)
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/?token={AccessToken.for_user(user)}")
+    assert (await comm.connect())[0]
+    await comm.disconnect()
+
+
+async def test_it_refuses_a_connection_without_auth(user):
+    job = await _make_job(user)
+    connected, code = await _connect(f"/ws/v1/analyses/{job.pk}/").connect()
+    assert not connected
+    assert code == 4401
+
+
+async def test_it_refuses_another_users_analysis(user, other_user):
+    job = await _make_job(user)
+    await _emit(job, EventType.LOG, {"message": "secret"})
+    connected, code = await _connect(f"/ws/v1/analyses/{job.pk}/", headers=_bearer(other_user)).connect()
+    assert not connected
+    assert code == 4404
+
+
+async def test_it_refuses_a_foreign_origin_even_with_a_valid_token(user):
+    job = await _make_job(user)
+    headers = [*_bearer(user), (b"origin", b"https://evil.example")]
+    connected, _ = await _connect(f"/ws/v1/analyses/{job.pk}/", headers=headers).connect()
+    assert not connected
+
+
+async def test_it_accepts_the_sites_own_origin(user):
+    job = await _make_job(user)
+    headers = [*_bearer(user), (b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/", headers=headers)
+    assert (await comm.connect())[0]
+    await comm.disconnect()
+
+
+async def test_it_refuses_a_revoked_api_key(user):
+    job = await _make_job(user)
+    key, raw = await sync_to_async(ApiKey.generate)(user=user, name="ws")
+    await sync_to_async(key.revoke)()
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/", headers=[(b"authorization", f"Api-Key {raw}".encode())])
+    connected, code = await comm.connect()
+    assert not connected and code == 4401
+
+
+async def test_it_keeps_order_under_a_burst_of_events(user):
+    job = await _make_job(user)
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/", headers=_bearer(user))
+    assert (await comm.connect())[0]
+
+    async def burst():
+        return [await _emit(job, EventType.PROGRESS, {"pages_done": n}) for n in range(30)]
+
+    emitted = await burst()
+    received = await _receive_all(comm, 30)
+    assert [e["id"] for e in received] == emitted
+    await comm.disconnect()
+    await asyncio.sleep(0)

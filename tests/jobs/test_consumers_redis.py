@@ -1,0 +1,52 @@
+"""With REDIS_URL, worker events wake the WebSocket consumer through channels-redis.
+
+The consumer's fallback poll is set to 30 s here, so an event that arrives within
+a few seconds can only have come through the Redis wake-up.
+"""
+
+import os
+import threading
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+from django.test import override_settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from apps.jobs import events
+from apps.jobs.models import EventType, Job
+from config.asgi import application
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.redis]
+
+
+@pytest.fixture
+def redis_layer():
+    layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                          "CONFIG": {"hosts": [os.environ.get("REDIS_TEST_URL", "")]}}}
+    with override_settings(CHANNEL_LAYERS=layers, SITELENS_EVENT_POLL_SECONDS=30):
+        channel_layers.backends.clear()
+        yield
+    channel_layers.backends.clear()
+
+
+async def test_it_wakes_the_consumer_through_redis(user, redis_layer):
+    job = await sync_to_async(Job.objects.create)(owner=user, url="http://example.com/", options={})
+    comm = WebsocketCommunicator(
+        application, f"/ws/v1/analyses/{job.pk}/",
+        headers=[(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())],
+    )
+    assert (await comm.connect())[0]
+    emitted = {}
+
+    def worker_side():  # like the qcluster worker: another thread, sync code, own event loop
+        emitted["id"] = events.emit(job, EventType.LOG, {"message": "from the worker"}).id
+
+    thread = threading.Thread(target=worker_side)
+    await sync_to_async(thread.start)()
+    received = await comm.receive_json_from(timeout=5)
+    await sync_to_async(thread.join)()
+    assert received["id"] == emitted["id"]
+    assert received["data"]["message"] == "from the worker"
+    await comm.disconnect()

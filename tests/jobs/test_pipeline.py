@@ -1,0 +1,172 @@
+"""API submit → worker (django-q2 sync mode) → findings equal the test site's known defects."""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from apps.analyses.models import Finding
+from apps.jobs import services
+from apps.jobs.models import Job, JobEvent, Page, Status
+from tests.support.testsite import DEFECTS
+
+pytestmark = pytest.mark.django_db
+
+# /logo.png is only an <img> source: resources are not crawled as pages.
+NEVER_CRAWLED = {"/older", "/private/", "/private/secret", "/nofollow-target", "/logo.png"}
+
+
+def _run_via_api(api, django_capture_on_commit_callbacks, payload) -> Job:
+    # In sync mode the enqueued task runs as soon as the creating transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/analyses", payload, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "queued"
+    return Job.objects.get(pk=response.json()["id"])
+
+
+@pytest.fixture
+def audited(api, site, django_capture_on_commit_callbacks):
+    job = _run_via_api(api, django_capture_on_commit_callbacks,
+                       {"url": site.url, "max_pages": 60, "max_depth": 6})
+    job.refresh_from_db()
+    return job, site
+
+
+def test_it_finishes_the_audit_successfully(audited):
+    job, _ = audited
+    assert job.status == Status.SUCCEEDED, job.error
+    assert job.pages_done == Page.objects.filter(job=job).count()
+    assert job.finished_at is not None and job.attempt == 1
+
+
+def test_it_reports_exactly_the_known_defects(audited):
+    job, _ = audited
+    found = {(urlsplit(f.page_url).path, f.rule_id) for f in Finding.objects.filter(job=job)}
+    crawled_paths = {urlsplit(p.url).path for p in Page.objects.filter(job=job)}
+    expected = {(path, rule) for path, rules in DEFECTS.items() if path in crawled_paths
+                for rule in rules}
+    assert found == expected
+    assert set(DEFECTS) - NEVER_CRAWLED - {"/new"} <= crawled_paths
+
+
+def test_it_never_fetches_robots_disallowed_pages(audited):
+    job, site = audited
+    assert not any(path.startswith("/private") for path in site.paths)
+    assert not Page.objects.filter(job=job, url__contains="/private").exists()
+
+
+def test_it_bounds_the_calendar_trap(audited):
+    job, _ = audited
+    calendar_pages = Page.objects.filter(job=job, url__contains="/calendar").count()
+    assert 0 < calendar_pages <= 6  # max_depth bounds an endless month=N+1 chain
+    assert job.pages_done <= 60
+
+
+def test_it_stores_each_page_once_with_its_redirect_chain(audited):
+    job, _ = audited
+    urls = list(Page.objects.filter(job=job).values_list("url", flat=True))
+    assert len(urls) == len(set(urls))
+    old = Page.objects.get(job=job, url__endswith="/old")
+    assert [hop["status"] for hop in old.redirect_chain] == [301, 302]
+    assert old.final_url.endswith("/new")
+
+
+def test_it_records_a_pdf_without_parsing_it(audited):
+    job, _ = audited
+    pdf = Page.objects.get(job=job, url__endswith="/report.pdf")
+    assert pdf.content_type == "application/pdf" and pdf.title is None
+    assert not Finding.objects.filter(job=job, page=pdf).exists()
+
+
+def test_it_decodes_latin1_and_windows_1252_titles(audited):
+    job, _ = audited
+    latin1 = Page.objects.get(job=job, url__endswith="/latin1")
+    cp1252 = Page.objects.get(job=job, url__endswith="/windows-1252")
+    assert "é" in latin1.title or "ü" in latin1.title
+    assert "\ufffd" not in latin1.title + cp1252.title
+    assert any(ch in cp1252.title for ch in "éüö€’")
+
+
+def test_it_logs_events_in_order_ending_with_completed(audited):
+    job, _ = audited
+    types = list(JobEvent.objects.filter(job=job).order_by("id").values_list("type", flat=True))
+    assert types[0] == "status"
+    assert types[-2:] == ["status", "completed"]
+    assert types.count("page") == job.pages_done
+    assert "finding" in types and "progress" in types and "log" in types
+
+
+def test_it_does_no_work_when_the_task_is_delivered_twice(audited):
+    job, _ = audited
+    events_before = JobEvent.objects.filter(job=job).count()
+    services.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.attempt == 1
+    assert JobEvent.objects.filter(job=job).count() == events_before
+
+
+def test_it_fails_with_a_reason_when_the_start_page_is_unreachable(api, django_capture_on_commit_callbacks,
+                                                                    settings):
+    from tests.support.http_server import LocalHTTPServer
+
+    with LocalHTTPServer() as server:
+        dead_port = server.port
+    settings.SITELENS_ALLOWED_TARGETS = f"127.0.0.1:{dead_port}"
+    job = _run_via_api(api, django_capture_on_commit_callbacks, {"url": f"http://127.0.0.1:{dead_port}/"})
+    job.refresh_from_db()
+    assert job.status == Status.FAILED
+    assert job.error_code in {"connection", "nothing_crawled"} and "start page" in job.error
+    assert JobEvent.objects.filter(job=job, type="failed").exists()
+
+
+def test_it_resumes_from_stored_pages_without_refetching_them(user, site):
+    options = {"max_pages": 60, "max_depth": 6}
+    job, _ = services.job_create(user=user, url=site.url, options=options, enqueue=False)
+    # First attempt: stop after 5 pages, as if the worker died there.
+    seen = []
+
+    def die_after_five(j):
+        seen.append(j.pages_done)
+        if j.pages_done == 5:
+            raise KeyboardInterrupt  # like a kill: nothing is cleaned up
+
+    with pytest.raises(KeyboardInterrupt):
+        services.job_run(job_id=job.pk, on_page=die_after_five)
+    stored_first = set(Page.objects.filter(job=job).values_list("url", flat=True))
+    assert len(stored_first) == 5
+    requests_before = list(site.requests)
+
+    Job.objects.filter(pk=job.pk).update(worker="gone-host:1", heartbeat_at=None)
+    assert [j.pk for j in services.job_recover_stale()] == [job.pk]
+    services.job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED and job.attempt == 2
+    refetched = [p for p in site.requests[len(requests_before):]
+                 if site.url_for(p) in stored_first or site.url_for(p) + "/" in stored_first]
+    assert refetched == []
+    urls = list(Page.objects.filter(job=job).values_list("url", flat=True))
+    assert len(urls) == len(set(urls))
+
+
+def test_it_gives_up_after_three_attempts(user, site):
+    job, _ = services.job_create(user=user, url=site.url, options={"max_pages": 5, "max_depth": 1},
+                                 enqueue=False)
+    Job.objects.filter(pk=job.pk).update(status=Status.RUNNING, attempt=3, worker="gone-host:1",
+                                         heartbeat_at=None)
+    assert services.job_recover_stale() == []
+    job.refresh_from_db()
+    assert job.status == Status.FAILED and job.error_code == "too_many_attempts"
+
+
+def test_it_cancels_within_one_page_and_keeps_what_was_done(user, site):
+    job, _ = services.job_create(user=user, url=site.url, options={"max_pages": 60, "max_depth": 6},
+                                 enqueue=False)
+
+    def cancel_at_three(j):
+        if j.pages_done == 3:
+            services.job_cancel(job=Job.objects.get(pk=j.pk))
+
+    services.job_run(job_id=job.pk, on_page=cancel_at_three)
+    job.refresh_from_db()
+    assert job.status == Status.CANCELLED
+    assert Page.objects.filter(job=job).count() == 3
