@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 
 import pytest
 from django.test import override_settings
@@ -19,6 +21,41 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "redis" in item.keywords:
             item.add_marker(marker)
+
+
+# Names tests may "resolve" without a DNS server. The public address is only ever
+# validated, never connected to: the guard below refuses any non-loopback connect.
+FAKE_DNS = {"example.com": "93.184.215.14", "www.example.com": "93.184.215.14"}
+LOOPBACK_NAMES = {"localhost"}
+
+
+@pytest.fixture(autouse=True)
+def offline_network(monkeypatch):
+    """Tests reach only 127.0.0.1/::1: no real DNS query, no connection elsewhere."""
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+
+    def fake_getaddrinfo(host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        try:
+            ipaddress.ip_address(name.split("%")[0])
+        except ValueError:
+            if name.lower() in LOOPBACK_NAMES:
+                return real_getaddrinfo(host, port, *args, **kwargs)
+            if name.lower() in FAKE_DNS:
+                return real_getaddrinfo(FAKE_DNS[name.lower()], port, *args, **kwargs)
+            raise socket.gaierror(socket.EAI_NONAME, f"{name}: unknown in the tests' offline DNS")
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    def guarded_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") and \
+                sock.family in (socket.AF_INET, socket.AF_INET6):
+            raise ConnectionRefusedError(f"tests may only connect to loopback, not {address!r}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 
 
 @pytest.fixture

@@ -119,7 +119,7 @@ DEFECTS: dict[str, frozenset[str]] = {
 #: Paths robots.txt disallows; the home page links to the first, the sitemap lists the second.
 ROBOTS_DISALLOWED = frozenset({"/private/", "/private/secret"})
 #: Same-site pages listed in /sitemap.xml (in this order).
-SITEMAP_PATHS = ("/", "/about", "/contact", "/orphan", "/private/secret")
+SITEMAP_PATHS = ("/", "/about", "/contact", "/new", "/orphan", "/private/secret")
 #: Expected decoded titles of the two non-UTF-8 pages.
 LATIN1_TITLE = "Café Müller: crème brûlée über alles"
 WINDOWS_1252_TITLE = "Prices in € with “smart quotes” – Zürich"
@@ -582,7 +582,10 @@ class TestSite:
         self.host_port = f"{host}:{port}"
         self.url = f"http://{self.host_port}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="testsite", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # close() waits for one poll: keep teardown fast
+            name="testsite",
+            daemon=True,
         )
         self._thread.start()
 

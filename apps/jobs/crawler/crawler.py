@@ -80,6 +80,26 @@ class DonePage:
     redirects: Sequence[str] = ()
     follow_links: bool = True
 
+    @classmethod
+    def from_page(
+        cls, page: CrawledPage, *, user_agent: str = CrawlOptions.user_agent
+    ) -> DonePage:
+        """What to store about a yielded page so a later attempt can resume after it.
+
+        `follow_links` has to be decided now: the parsed document is not kept.
+        """
+        follow = page.document is None or not _nofollow(
+            page.document, page.headers, product_token(user_agent)
+        )
+        return cls(
+            url=page.url,
+            depth=page.depth,
+            links=tuple(page.links),
+            final_url=page.final_url,
+            redirects=tuple(hop.url for hop in page.redirects),
+            follow_links=follow,
+        )
+
 
 class HostThrottle:
     """Minimum gap between the *starts* of two requests to the same host.

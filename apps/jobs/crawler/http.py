@@ -869,8 +869,13 @@ class GuardedClient:
                             f"more than {self.max_redirects} redirects",
                             url=url,
                         )
-                    target = urljoin(current, _location(location).strip())
-                    target = urlunsplit(urlsplit(target)._replace(fragment=""))
+                    try:
+                        target = urljoin(current, _location(location).strip())
+                        target = urlunsplit(urlsplit(target)._replace(fragment=""))
+                    except ValueError as exc:
+                        raise FetchError(
+                            "invalid_url", f"unusable redirect Location {location!r}", url=url
+                        ) from exc
                     if _origin(target) != _origin(current):
                         # Credentials were given for one origin; do not hand them to another.
                         auth = None

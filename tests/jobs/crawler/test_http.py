@@ -406,6 +406,13 @@ def test_it_refuses_a_redirect_to_another_scheme(server: LocalHTTPServer) -> Non
     assert info.value.code == "bad_scheme"
 
 
+def test_it_reports_a_malformed_redirect_location_as_invalid_url(server: LocalHTTPServer) -> None:
+    server.route("/go", redirect("http://[::1/broken"))
+    with pytest.raises(FetchError) as info:
+        client_for(server).get(server.url("/go"))
+    assert info.value.code == "invalid_url"
+
+
 def test_it_parses_the_allowed_targets_setting() -> None:
     value = " 127.0.0.1:8123, LocalHost:8123 ,, [::1]:9000 ,"
     assert parse_allowed_targets(value) == frozenset(

@@ -1,0 +1,655 @@
+"""Crawl benchmark: a full Sitelens audit of a generated local site vs. a bare crawler.
+
+    .venv/bin/python benchmarks/crawl.py [--pages 2000] [--concurrency 4]
+        [--database-url postgres://postgres@127.0.0.1:5432/sitelens_bench]
+
+What it does (see benchmarks/README.md for figures):
+
+1. writes a static site of N pages (~30 KB of HTML each, 20 internal links per page,
+   deterministic, every page within a few clicks of `/`) into a temporary directory;
+2. serves it on 127.0.0.1 (random port) from a separate process: by default a small
+   asyncio server that keeps every response in memory (`--server threading` uses the
+   stdlib ThreadingHTTPServer + SimpleHTTPRequestHandler instead, for comparison);
+3. in a subprocess, crawls it with a bare reference crawler (requests.Session + lxml,
+   breadth-first, same concurrency, no analysis or persistence);
+4. in another subprocess, runs a real Sitelens audit of it: Django with
+   `config.settings.base`, a fresh database (SQLite in the temp dir by default, or the
+   PostgreSQL database named by --database-url, created and dropped here), migrate,
+   a user on a plan allowing N pages, `services.job_create(..., enqueue=False)` and
+   `services.job_run()` - the same code path as the worker;
+5. prints pages/s of both, their ratio, each process's peak RSS and CPU time, the
+   static server's CPU use, and where the Sitelens main thread spent its time.
+
+Nothing leaves 127.0.0.1. The temp dir (and the PostgreSQL database) are removed
+at the end unless --keep is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT_PREFIX = "BENCH-RESULT "
+
+# --------------------------------------------------------------------------- the site
+
+_WORDS = (
+    "analysis audit browser cache content crawler design document engine feature "
+    "garden harbour index journal keyboard layout market network object package "
+    "quality request service template update version widget archive balance capital "
+    "delivery energy finance growth history insight justice knowledge library "
+    "measure nature option pattern quarter record signal travel unique value "
+    "weather yellow zone account budget channel detail effort factor general "
+    "handle impact kitchen launch member notice orange partner question region "
+    "season target useful visual window example simple modern classic bright "
+    "careful direct early famous gentle honest local mobile narrow public quiet "
+    "rapid secure steady strong tender urban vivid wooden annual basic central "
+    "digital eastern formal global hidden instant legal manual native original "
+    "planet river stone summer valley winter forest mountain island coast desert "
+    "city street bridge tower castle museum theatre studio office factory school"
+).split()
+_SECTIONS = ("Overview", "Background", "Details", "Examples", "Pricing", "Questions",
+             "Reviews", "Related topics")
+NAV_PAGES = (0, 1, 2, 3, 4, 5)
+LINKS_PER_PAGE = 20
+CHILDREN_PER_PAGE = 10  # page i links to 10*i+1 .. 10*i+10: every page is within 4 clicks
+TARGET_BYTES = 30_000
+
+
+def page_path(i: int) -> str:
+    return "/" if i == 0 else f"/articles/{i:05d}.html"
+
+
+def page_file(i: int) -> str:
+    return "index.html" if i == 0 else f"articles/{i:05d}.html"
+
+
+def page_links(i: int, n: int) -> list[int]:
+    """20 distinct other pages: the nav, the page's tree children, then random ones."""
+    rng = random.Random(i * 7919 + 17)
+    out: list[int] = []
+
+    def add(j: int) -> None:
+        if j != i and j < n and j not in out and len(out) < LINKS_PER_PAGE:
+            out.append(j)
+
+    for j in NAV_PAGES:
+        if len([x for x in out if x in NAV_PAGES]) < 5:
+            add(j)
+    for j in range(CHILDREN_PER_PAGE * i + 1, CHILDREN_PER_PAGE * i + CHILDREN_PER_PAGE + 1):
+        add(j)
+    while len(out) < min(LINKS_PER_PAGE, n - 1):
+        add(rng.randrange(n))
+    return out
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(8, 18))]
+    return " ".join(words).capitalize() + "."
+
+
+def _title(i: int) -> str:
+    rng = random.Random(i)
+    base = f"{rng.choice(_WORDS).capitalize()} {rng.choice(_WORDS)} guide, part {i}"
+    if i % 97 == 13:  # a few realistic defects: over-long titles
+        base += " - " + " ".join(rng.choice(_WORDS) for _ in range(12))
+    return f"{base} | Bench Site"
+
+
+def render_page(i: int, n: int) -> str:
+    """About 30 KB of HTML with a nav, headings, paragraphs, images and 20 internal links."""
+    rng = random.Random(1_000_003 * i + 1)
+    links = page_links(i, n)
+    nav = [j for j in links if j in NAV_PAGES][:5]
+    body_links = [j for j in links if j not in nav]
+    description = " ".join(_sentence(rng) for _ in range(2))[:150]
+    parts = [
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
+        f"<title>{_title(i)}</title>\n",
+        f'<meta name="description" content="{description}">\n' if i % 41 != 7 else "",
+        '<link rel="stylesheet" href="/static/site.css">\n</head>\n<body>\n',
+        '<header class="site-header"><a class="logo" href="/">'
+        '<img src="/static/logo.png" alt="Bench Site"></a>\n<nav aria-label="Main">\n<ul>\n',
+        *(f'<li><a href="{page_path(j)}">{_title(j).split(",")[0]}</a></li>\n' for j in nav),
+        "</ul>\n</nav>\n</header>\n<main>\n",
+        f"<h1>{_title(i).split(' | ')[0]}</h1>\n",
+    ]
+    size = sum(len(p) for p in parts)
+    section = 0
+    link_iter = iter(body_links)
+    while size < TARGET_BYTES - 1500:
+        heading = _SECTIONS[section % len(_SECTIONS)]
+        # Every 11th page skips a heading level once (heading-order).
+        level = 4 if (i % 11 == 5 and section == 1) else 2
+        chunk = [f'<section id="s{section}">\n<h{level}>{heading} {section + 1}</h{level}>\n']
+        for k in range(rng.randint(3, 6)):
+            sentences = [_sentence(rng) for _ in range(rng.randint(4, 8))]
+            target = next(link_iter, None)
+            if target is not None:
+                text = "read more" if (i + k) % 23 == 0 else _title(target).split(",")[0]
+                pos = rng.randrange(len(sentences))
+                sentences[pos] += f' See <a href="{page_path(target)}">{text}</a>.'
+            chunk.append(f"<p>{' '.join(sentences)}</p>\n")
+        if section % 2 == 0:
+            # Images: most with alt text, every third page has one without.
+            missing = i % 3 == 0 and section == 2
+            alt = "" if missing else f' alt="{rng.choice(_WORDS)} {rng.choice(_WORDS)} photo"'
+            chunk.append(f'<figure><img src="/static/img/{(i + section) % 50}.jpg"{alt} '
+                         'width="640" height="360"><figcaption>'
+                         f"{_sentence(rng)}</figcaption></figure>\n")
+        chunk.append("</section>\n")
+        text = "".join(chunk)
+        parts.append(text)
+        size += len(text)
+        section += 1
+    rest = list(link_iter)  # links not placed in paragraphs yet
+    if rest:
+        parts.append('<aside><h2>Related</h2>\n<ul>\n')
+        parts.extend(f'<li><a href="{page_path(j)}">{_title(j).split(",")[0]}</a></li>\n'
+                     for j in rest)
+        parts.append("</ul>\n</aside>\n")
+    parts.append("</main>\n<footer><p>Bench Site - generated for the Sitelens crawl "
+                 "benchmark.</p></footer>\n</body>\n</html>\n")
+    return "".join(parts)
+
+
+def generate_site(directory: Path, n: int) -> dict:
+    (directory / "articles").mkdir(parents=True, exist_ok=True)
+    total = 0
+    for i in range(n):
+        html = render_page(i, n).encode("utf-8")
+        (directory / page_file(i)).write_bytes(html)
+        total += len(html)
+    (directory / "robots.txt").write_text("User-agent: *\nAllow: /\n")
+    return {"pages": n, "bytes": total, "avg_bytes": total // max(n, 1),
+            "max_depth": max_depth(n)}
+
+
+def max_depth(n: int) -> int:
+    """Shortest-path depth of the deepest page (BFS over the generated links)."""
+    depth = {0: 0}
+    queue = deque([0])
+    while queue:
+        i = queue.popleft()
+        for j in page_links(i, n):
+            if j not in depth:
+                depth[j] = depth[i] + 1
+                queue.append(j)
+    assert len(depth) == n, "every page must be reachable from /"
+    return max(depth.values())
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def _load_responses(directory: Path) -> dict[bytes, bytes]:
+    types = {".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+    responses = {}
+    for path in directory.rglob("*"):
+        if not path.is_file():
+            continue
+        body = path.read_bytes()
+        rel = "/" + path.relative_to(directory).as_posix()
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: {types.get(path.suffix, 'application/octet-stream')}"
+                f"\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        responses[rel.encode()] = head + body
+        if rel == "/index.html":
+            responses[b"/"] = head + body
+    return responses
+
+
+_NOT_FOUND_BODY = b"<!DOCTYPE html><title>Not found</title><h1>Not found</h1>"
+_NOT_FOUND = (b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: "
+              + str(len(_NOT_FOUND_BODY)).encode() + b"\r\n\r\n" + _NOT_FOUND_BODY)
+
+
+class _StaticProtocol(asyncio.Protocol):
+    """Minimal HTTP/1.1 keep-alive server for GET/HEAD of in-memory responses."""
+
+    responses: dict[bytes, bytes] = {}
+
+    def connection_made(self, transport):  # noqa: ANN001
+        self.transport = transport
+        self.buf = b""
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while True:
+            end = self.buf.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self.buf) > 65536:
+                    self.transport.close()
+                return
+            head, self.buf = self.buf[:end], self.buf[end + 4:]
+            line, _, headers = head.partition(b"\r\n")
+            try:
+                method, target, version = line.split(b" ", 2)
+            except ValueError:
+                self.transport.close()
+                return
+            response = self.responses.get(target.split(b"?", 1)[0], _NOT_FOUND)
+            if method == b"HEAD":
+                response = response[: response.index(b"\r\n\r\n") + 4]
+            self.transport.write(response)
+            if version == b"HTTP/1.0" or b"connection: close" in headers.lower():
+                self.transport.close()
+                return
+
+
+def _serve_asyncio(directory: Path) -> None:
+    _StaticProtocol.responses = _load_responses(directory)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(_StaticProtocol, "127.0.0.1", 0, backlog=512)
+        print(f"PORT {server.sockets[0].getsockname()[1]}", flush=True)
+        stop = asyncio.Event()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+        server.close()
+
+    asyncio.run(main())
+
+
+def _serve_threading(directory: Path) -> None:
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(SimpleHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive (SimpleHTTPRequestHandler sends lengths)
+
+        def log_message(self, format, *args):  # noqa: A002, ANN001
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(directory)))
+    server.daemon_threads = True
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    print(f"PORT {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+class ServerProcess:
+    def __init__(self, directory: Path, kind: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--child", "serve", "--site-dir", str(directory),
+             "--server", kind],
+            stdout=subprocess.PIPE, text=True,
+        )
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT "):
+            self.proc.kill()
+            raise RuntimeError(f"static server did not start: {line!r}")
+        self.port = int(line.split()[1])
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _usage() -> dict:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"peak_rss_mib": round(ru.ru_maxrss / 1024, 1),  # Linux: KiB
+            "cpu_user_s": round(ru.ru_utime, 2), "cpu_sys_s": round(ru.ru_stime, 2)}
+
+
+def _emit(result: dict) -> None:
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+# --------------------------------------------------------------------------- bare crawl
+
+
+def _bare_crawl(start: str, concurrency: int, max_pages: int) -> None:
+    import lxml.html
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    session.trust_env = False
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(concurrency, 10))
+    session.mount("http://", adapter)
+    site = urlsplit(start).netloc
+
+    def fetch(url: str) -> tuple[str, int, int, list[str]]:
+        resp = session.get(url, timeout=30)
+        body = resp.content
+        links: list[str] = []
+        if resp.status_code == 200 and resp.headers.get("content-type", "").startswith(
+                "text/html"):
+            tree = lxml.html.document_fromstring(body)
+            for href in tree.xpath("//a/@href"):
+                parts = urlsplit(urljoin(url, href.strip()))
+                if parts.scheme in ("http", "https") and parts.netloc == site:
+                    links.append(urlunsplit((parts.scheme, parts.netloc, parts.path or "/",
+                                             parts.query, "")))
+        return url, resp.status_code, len(body), links
+
+    seen = {start}
+    queue = deque([start])
+    pages = errors = size = 0
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        in_flight = set()
+        while queue or in_flight:
+            while queue and len(in_flight) < concurrency:
+                in_flight.add(pool.submit(fetch, queue.popleft()))
+            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                _url, status, nbytes, links = future.result()
+                pages += 1
+                size += nbytes
+                errors += status != 200
+                for link in links:
+                    if link not in seen and len(seen) < max_pages:
+                        seen.add(link)
+                        queue.append(link)
+    wall = time.perf_counter() - started
+    _emit({"pages": pages, "errors": errors, "bytes": size, "wall_s": round(wall, 3),
+           **_usage()})
+
+
+# --------------------------------------------------------------------------- Sitelens
+
+
+def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str | None) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    setup_started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    migrate_s = time.perf_counter() - setup_started
+
+    from apps.accounts.models import Plan, User
+    from apps.analyses.models import Finding
+    from apps.jobs import events, services
+    from apps.jobs.models import Job, JobEvent, Page
+
+    plan = Plan.objects.create(name="bench", max_pages_per_analysis=max_pages,
+                               max_concurrent_analyses=10, analyses_per_month=1000,
+                               api_rate_per_minute=1000)
+    user = User.objects.create_user(email="bench@example.com", password=None, plan=plan)
+    job, _ = services.job_create(
+        user=user, url=start, enqueue=False,
+        options={"max_pages": max_pages, "max_depth": 20, "concurrency": concurrency},
+    )
+
+    # Per-phase hints: wrap a few module-level functions of the real pipeline with
+    # timers (a few perf_counter calls per page; the code that runs is unchanged).
+    timers: dict[str, float] = {}
+    counts: dict[str, int] = {}
+
+    def timed(module, name: str, key: str | None = None) -> None:
+        original = getattr(module, name)
+        key = key or name
+
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                timers[key] = timers.get(key, 0.0) + time.perf_counter() - t0
+                counts[key] = counts.get(key, 0) + 1
+
+        setattr(module, name, wrapper)
+
+    timed(services, "_store_page", "store_page (analyze + persist + events)")
+    timed(services, "analyze_page", "analyze_page (rules)")
+    timed(services, "_should_stop", "should_stop (1 query per page)")
+    timed(events, "wake_listeners", "wake_listeners (channel layer push)")
+    marks = {"last_page": None}
+
+    def on_page(_job) -> None:
+        marks["last_page"] = time.perf_counter()
+
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    started = time.perf_counter()
+    services.job_run(job_id=job.pk, on_page=on_page)
+    wall = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+
+    job = Job.objects.get(pk=job.pk)
+    pages = Page.objects.filter(job=job).count()
+    tail = started + wall - marks["last_page"] if marks["last_page"] else 0.0
+    main_busy = sum(v for k, v in timers.items()
+                    if not k.startswith(("analyze_page", "wake_listeners")))
+    phases = {k: round(v, 3) for k, v in timers.items()}
+    phases["site analysis + finish (after the last page)"] = round(tail, 3)
+    phases["main thread waiting for the crawler (rest)"] = round(wall - main_busy - tail, 3)
+    _emit({
+        "pages": pages,
+        "status": job.status,
+        "error": job.error,
+        "findings": Finding.objects.filter(job=job).count(),
+        "events": JobEvent.objects.filter(job=job).count(),
+        "wall_s": round(wall, 3),
+        "migrate_s": round(migrate_s, 2),
+        "phases_s": phases,
+        "calls": counts,
+        "db_vendor": connection.vendor,
+        **_usage(),
+    })
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _run_child(kind: str, args: argparse.Namespace, url: str, env: dict) -> dict:
+    cmd = [sys.executable, __file__, "--child", kind, "--url", url,
+           "--concurrency", str(args.concurrency), "--pages", str(args.pages)]
+    if kind == "sitelens" and args.profile:
+        cmd += ["--profile", args.profile]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{kind} run failed (exit {proc.returncode})")
+    for line in proc.stdout.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            result = json.loads(line[len(RESULT_PREFIX):])
+            result["process_wall_s"] = round(elapsed, 2)
+            return result
+    raise SystemExit(f"{kind} run printed no result:\n{proc.stdout[-2000:]}")
+
+
+def _pg_admin(url: str):
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(url)
+    dbname = params.get("dbname")
+    if not dbname or dbname == "postgres":
+        raise SystemExit("--database-url must name a scratch database (e.g. sitelens_bench)")
+    admin = psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True)
+    return admin, dbname
+
+
+def _pg_recreate(url: str) -> None:
+    from psycopg import sql
+
+    admin, dbname = _pg_admin(url)
+    with admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(dbname)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+
+
+def _pg_drop(url: str) -> None:
+    from psycopg import sql
+
+    admin, dbname = _pg_admin(url)
+    with admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(dbname)))
+
+
+def _fmt_phases(result: dict) -> list[str]:
+    wall = result["wall_s"]
+    lines = []
+    for name, seconds in result.get("phases_s", {}).items():
+        calls = result.get("calls", {}).get(name)
+        per = f", {seconds / calls * 1000:.2f} ms/call x {calls}" if calls else ""
+        lines.append(f"    {name:<48} {seconds:8.2f} s  ({seconds / wall * 100:4.1f}%{per})")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--database-url", default="",
+                        help="default: a fresh SQLite file in the temp dir; a postgres:// URL "
+                             "names a scratch database that is dropped and re-created")
+    parser.add_argument("--server", choices=("asyncio", "threading"), default="asyncio",
+                        help="static server: in-memory asyncio (default) or the stdlib "
+                             "ThreadingHTTPServer + SimpleHTTPRequestHandler")
+    parser.add_argument("--only", choices=("bare", "sitelens"), default=None,
+                        help="run only one of the two crawls")
+    parser.add_argument("--profile", default="",
+                        help="write a cProfile of the Sitelens main thread to this file")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temp dir and the PostgreSQL database")
+    parser.add_argument("--json", default="", help="also write all figures to this file")
+    # Internal: the subprocesses.
+    parser.add_argument("--child", choices=("serve", "bare", "sitelens"), help=argparse.SUPPRESS)
+    parser.add_argument("--site-dir", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child == "serve":
+        (_serve_asyncio if args.server == "asyncio" else _serve_threading)(Path(args.site_dir))
+        return
+    if args.child == "bare":
+        _bare_crawl(args.url, args.concurrency, args.pages)
+        return
+    if args.child == "sitelens":
+        _sitelens_crawl(args.url, args.concurrency, args.pages, args.profile or None)
+        return
+
+    if args.profile:
+        args.profile = str(Path(args.profile).resolve())
+    tmp = Path(tempfile.mkdtemp(prefix="sitelens-bench-"))
+    site_dir = tmp / "site"
+    database_url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    is_pg = database_url.startswith(("postgres://", "postgresql://"))
+    server = None
+    report: dict = {"pages": args.pages, "concurrency": args.concurrency,
+                    "database": "postgresql" if is_pg else "sqlite", "server": args.server}
+    try:
+        t0 = time.perf_counter()
+        site = generate_site(site_dir, args.pages)
+        print(f"site: {site['pages']} pages, {site['bytes'] / 1e6:.1f} MB "
+              f"(avg {site['avg_bytes'] / 1024:.1f} KiB/page), deepest page at depth "
+              f"{site['max_depth']}, generated in {time.perf_counter() - t0:.1f} s")
+        report["site"] = site
+        server = ServerProcess(site_dir, args.server)
+        print(f"server: {args.server} on {server.url} (pid {server.proc.pid})")
+
+        env = dict(os.environ)
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "DATABASE_URL": database_url,
+            "SITELENS_VAR_DIR": str(tmp / "var"),
+            "SITELENS_ALLOWED_TARGETS": f"127.0.0.1:{server.port}",
+            "PYTHONUNBUFFERED": "1",
+        })
+        for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "REDIS_URL"):
+            env.pop(name, None)
+
+        results = {}
+        for kind in ("bare", "sitelens"):
+            if args.only and args.only != kind:
+                continue
+            if kind == "sitelens" and is_pg:
+                _pg_recreate(database_url)
+            print(f"running {kind} crawl ...", flush=True)
+            cpu0 = server.cpu_seconds()
+            result = _run_child(kind, args, server.url, env)
+            result["server_cpu_s"] = round(server.cpu_seconds() - cpu0, 2)
+            result["pages_per_s"] = round(result["pages"] / result["wall_s"], 1)
+            results[kind] = result
+        report.update(results)
+
+        print()
+        print(f"{'':10} {'pages':>6} {'wall s':>8} {'pages/s':>8} {'peak RSS':>10} "
+              f"{'CPU s':>7} {'server CPU':>11}")
+        for kind, r in results.items():
+            cpu = r["cpu_user_s"] + r["cpu_sys_s"]
+            print(f"{kind:10} {r['pages']:>6} {r['wall_s']:>8.2f} {r['pages_per_s']:>8.1f} "
+                  f"{r['peak_rss_mib']:>7.1f} MiB {cpu:>7.2f} "
+                  f"{r['server_cpu_s']:>6.2f} s ({r['server_cpu_s'] / r['wall_s'] * 100:.0f}%)")
+        if len(results) == 2:
+            ratio = results["bare"]["pages_per_s"] / results["sitelens"]["pages_per_s"]
+            report["ratio_bare_over_sitelens"] = round(ratio, 2)
+            print(f"\nratio: the bare crawler is {ratio:.2f}x faster "
+                  f"(Sitelens runs at {100 / ratio:.1f}% of its speed)")
+        if "sitelens" in results:
+            r = results["sitelens"]
+            print(f"\nSitelens ({report['database']}): status {r['status']}, {r['pages']} pages, "
+                  f"{r['findings']} findings, {r['events']} events stored; "
+                  f"migrate took {r['migrate_s']} s (not timed)")
+            print("  main thread time (job_run wall = 100%):")
+            print("\n".join(_fmt_phases(r)))
+            if r["status"] != "succeeded" or r["pages"] != args.pages:
+                print(f"  WARNING: expected {args.pages} pages and status succeeded")
+        if "bare" in results and results["bare"]["pages"] != args.pages:
+            print(f"WARNING: the bare crawl fetched {results['bare']['pages']} pages")
+        if args.json:
+            Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    finally:
+        if server is not None:
+            server.stop()
+        if is_pg and not args.keep:
+            try:
+                _pg_drop(database_url)
+            except Exception as exc:  # noqa: BLE001 - cleanup must not hide the result
+                print(f"could not drop the benchmark database: {exc}", file=sys.stderr)
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
