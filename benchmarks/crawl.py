@@ -42,6 +42,7 @@ import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,20 +51,23 @@ RESULT_PREFIX = "BENCH-RESULT "
 # --------------------------------------------------------------------------- the site
 
 _WORDS = (
-    "analysis audit browser cache content crawler design document engine feature "
-    "garden harbour index journal keyboard layout market network object package "
-    "quality request service template update version widget archive balance capital "
-    "delivery energy finance growth history insight justice knowledge library "
-    "measure nature option pattern quarter record signal travel unique value "
-    "weather yellow zone account budget channel detail effort factor general "
-    "handle impact kitchen launch member notice orange partner question region "
-    "season target useful visual window example simple modern classic bright "
-    "careful direct early famous gentle honest local mobile narrow public quiet "
-    "rapid secure steady strong tender urban vivid wooden annual basic central "
-    "digital eastern formal global hidden instant legal manual native original "
-    "planet river stone summer valley winter forest mountain island coast desert "
-    "city street bridge tower castle museum theatre studio office factory school"
-).split()
+    "analysis", "audit", "browser", "cache", "content", "crawler", "design", "document",
+    "engine", "feature", "garden", "harbour", "index", "journal", "keyboard", "layout", "market",
+    "network", "object", "package", "quality", "request", "service", "template", "update",
+    "version", "widget", "archive", "balance", "capital", "delivery", "energy", "finance",
+    "growth", "history", "insight", "justice", "knowledge", "library", "measure", "nature",
+    "option", "pattern", "quarter", "record", "signal", "travel", "unique", "value", "weather",
+    "yellow", "zone", "account", "budget", "channel", "detail", "effort", "factor", "general",
+    "handle", "impact", "kitchen", "launch", "member", "notice", "orange", "partner", "question",
+    "region", "season", "target", "useful", "visual", "window", "example", "simple", "modern",
+    "classic", "bright", "careful", "direct", "early", "famous", "gentle", "honest", "local",
+    "mobile", "narrow", "public", "quiet", "rapid", "secure", "steady", "strong", "tender",
+    "urban", "vivid", "wooden", "annual", "basic", "central", "digital", "eastern", "formal",
+    "global", "hidden", "instant", "legal", "manual", "native", "original", "planet", "river",
+    "stone", "summer", "valley", "winter", "forest", "mountain", "island", "coast", "desert",
+    "city", "street", "bridge", "tower", "castle", "museum", "theatre", "studio", "office",
+    "factory", "school",
+)
 _SECTIONS = ("Overview", "Background", "Details", "Examples", "Pricing", "Questions",
              "Reviews", "Related topics")
 NAV_PAGES = (0, 1, 2, 3, 4, 5)
@@ -125,8 +129,8 @@ def render_page(i: int, n: int) -> str:
         f"<title>{_title(i)}</title>\n",
         f'<meta name="description" content="{description}">\n' if i % 41 != 7 else "",
         '<link rel="stylesheet" href="/static/site.css">\n</head>\n<body>\n',
-        '<header class="site-header"><a class="logo" href="/">'
-        '<img src="/static/logo.png" alt="Bench Site"></a>\n<nav aria-label="Main">\n<ul>\n',
+        ('<header class="site-header"><a class="logo" href="/">'
+         '<img src="/static/logo.png" alt="Bench Site"></a>\n<nav aria-label="Main">\n<ul>\n'),
         *(f'<li><a href="{page_path(j)}">{_title(j).split(",")[0]}</a></li>\n' for j in nav),
         "</ul>\n</nav>\n</header>\n<main>\n",
         f"<h1>{_title(i).split(' | ')[0]}</h1>\n",
@@ -223,9 +227,9 @@ _NOT_FOUND = (b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Len
 class _StaticProtocol(asyncio.Protocol):
     """Minimal HTTP/1.1 keep-alive server for GET/HEAD of in-memory responses."""
 
-    responses: dict[bytes, bytes] = {}
+    responses: ClassVar[dict[bytes, bytes]] = {}
 
-    def connection_made(self, transport):  # noqa: ANN001
+    def connection_made(self, transport):
         self.transport = transport
         self.buf = b""
 
@@ -274,8 +278,11 @@ def _serve_threading(directory: Path) -> None:
 
     class Handler(SimpleHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive (SimpleHTTPRequestHandler sends lengths)
+        # Headers and body go out in separate writes: with Nagle on, each keep-alive
+        # response waits ~40 ms for the client's delayed ACK (measured: 81 pages/s).
+        disable_nagle_algorithm = True
 
-        def log_message(self, format, *args):  # noqa: A002, ANN001
+        def log_message(self, format, *args):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(directory)))
@@ -300,8 +307,7 @@ class ServerProcess:
         self.url = f"http://127.0.0.1:{self.port}/"
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return _proc_cpu_seconds(self.proc.pid) or 0.0
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -320,6 +326,18 @@ def _usage() -> dict:
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return {"peak_rss_mib": round(ru.ru_maxrss / 1024, 1),  # Linux: KiB
             "cpu_user_s": round(ru.ru_utime, 2), "cpu_sys_s": round(ru.ru_stime, 2)}
+
+
+def _proc_cpu_seconds(pid: int | None) -> float | None:
+    """user+system CPU of a local process (Linux /proc), None if unknown."""
+    if pid is None:
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _emit(result: dict) -> None:
@@ -381,7 +399,8 @@ def _bare_crawl(start: str, concurrency: int, max_pages: int) -> None:
 # --------------------------------------------------------------------------- Sitelens
 
 
-def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str | None) -> None:
+def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str | None,
+                    what_if: list[str]) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     import django
@@ -432,6 +451,32 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
     timed(services, "_should_stop", "should_stop (1 query per page)")
     timed(events, "wake_listeners", "wake_listeners (channel layer push)")
     marks = {"last_page": None}
+    # --what-if: hypothetical variants, patched here only, to size a possible fix.
+    if "no-wake" in what_if:  # no channel-layer push per page (consumers poll anyway)
+        events.wake_listeners = lambda job_id, last_id: None
+    if "stop-check-1s" in what_if:  # read cancel_requested at most once a second
+        real_should_stop = services._should_stop
+        last_check = {"at": 0.0, "value": False}
+
+        def throttled_should_stop(job):
+            now = time.monotonic()
+            if now - last_check["at"] >= 1.0:
+                last_check.update(at=now, value=real_should_stop(job))
+            return last_check["value"]
+
+        services._should_stop = throttled_should_stop
+    queries = {"n": 0}
+
+    def count_queries(execute, sql, params, many, context):
+        queries["n"] += 1
+        return execute(sql, params, many, context)
+
+    backend_pid = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend_pid = cursor.fetchone()[0]
+    backend_cpu0 = _proc_cpu_seconds(backend_pid)
 
     def on_page(_job) -> None:
         marks["last_page"] = time.perf_counter()
@@ -443,8 +488,10 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         profiler = cProfile.Profile()
         profiler.enable()
     started = time.perf_counter()
-    services.job_run(job_id=job.pk, on_page=on_page)
+    with connection.execute_wrapper(count_queries):
+        services.job_run(job_id=job.pk, on_page=on_page)
     wall = time.perf_counter() - started
+    backend_cpu = _proc_cpu_seconds(backend_pid)
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -468,6 +515,10 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         "phases_s": phases,
         "calls": counts,
         "db_vendor": connection.vendor,
+        "queries": queries["n"],
+        "db_backend_cpu_s": (round(backend_cpu - backend_cpu0, 2)
+                             if backend_cpu is not None and backend_cpu0 is not None else None),
+        "what_if": what_if,
         **_usage(),
     })
 
@@ -480,8 +531,10 @@ def _run_child(kind: str, args: argparse.Namespace, url: str, env: dict) -> dict
            "--concurrency", str(args.concurrency), "--pages", str(args.pages)]
     if kind == "sitelens" and args.profile:
         cmd += ["--profile", args.profile]
+    if kind == "sitelens":
+        cmd += [f"--what-if={w}" for w in args.what_if]
     started = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.run(cmd, check=False, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"{kind} run failed (exit {proc.returncode})")
@@ -548,6 +601,11 @@ def main() -> None:
                         help="run only one of the two crawls")
     parser.add_argument("--profile", default="",
                         help="write a cProfile of the Sitelens main thread to this file")
+    parser.add_argument("--what-if", action="append", default=[],
+                        choices=("no-wake", "stop-check-1s"),
+                        help="size a possible fix by patching the Sitelens process of this "
+                             "benchmark only: no-wake = no channel-layer push per page, "
+                             "stop-check-1s = read cancel_requested at most once a second")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir and the PostgreSQL database")
     parser.add_argument("--json", default="", help="also write all figures to this file")
@@ -564,7 +622,8 @@ def main() -> None:
         _bare_crawl(args.url, args.concurrency, args.pages)
         return
     if args.child == "sitelens":
-        _sitelens_crawl(args.url, args.concurrency, args.pages, args.profile or None)
+        _sitelens_crawl(args.url, args.concurrency, args.pages, args.profile or None,
+                        args.what_if)
         return
 
     if args.profile:
@@ -629,6 +688,12 @@ def main() -> None:
             print(f"\nSitelens ({report['database']}): status {r['status']}, {r['pages']} pages, "
                   f"{r['findings']} findings, {r['events']} events stored; "
                   f"migrate took {r['migrate_s']} s (not timed)")
+            print(f"  {r['queries']} SQL statements from job_run "
+                  f"({r['queries'] / max(r['pages'], 1):.1f} per page)"
+                  + (f"; PostgreSQL backend CPU {r['db_backend_cpu_s']} s"
+                     if r["db_backend_cpu_s"] is not None else ""))
+            if r["what_if"]:
+                print(f"  WHAT-IF variant (not Sitelens as shipped): {', '.join(r['what_if'])}")
             print("  main thread time (job_run wall = 100%):")
             print("\n".join(_fmt_phases(r)))
             if r["status"] != "succeeded" or r["pages"] != args.pages:

@@ -89,7 +89,7 @@ def test_it_respects_max_pages(web: TestSite) -> None:
 
     page_requests = [p for p in web.requests if p not in ("/robots.txt", "/sitemap.xml")]
     assert [path_of(page.url) for page in pages] == ["/", "/about", "/contact"]
-    assert page_requests == ["/", "/about", "/contact"]
+    assert sorted(page_requests) == ["/", "/about", "/contact"]  # arrival order may vary
 
 
 def test_it_stops_at_max_depth(web: TestSite) -> None:
