@@ -44,7 +44,7 @@ def offline_network(monkeypatch):
                 return real_getaddrinfo(host, port, *args, **kwargs)
             if name.lower() in FAKE_DNS:
                 return real_getaddrinfo(FAKE_DNS[name.lower()], port, *args, **kwargs)
-            raise socket.gaierror(socket.EAI_NONAME, f"{name}: unknown in the tests' offline DNS")
+            raise socket.gaierror(socket.EAI_NONAME, f"{name}: unknown in the tests' offline DNS") from None
         return real_getaddrinfo(host, port, *args, **kwargs)
 
     def guarded_connect(sock, address):

@@ -55,7 +55,8 @@ def _validate_patterns(patterns: list[str]) -> list[str]:
         try:
             re.compile(pattern)
         except re.error as exc:
-            raise serializers.ValidationError(f"{pattern!r} is not a valid regular expression: {exc}")
+            raise serializers.ValidationError(
+                f"{pattern!r} is not a valid regular expression: {exc}") from None
     return patterns
 
 

@@ -23,7 +23,7 @@ def test_it_uses_the_charset_of_the_content_type_header() -> None:
 
 
 def test_it_accepts_a_quoted_header_charset() -> None:
-    text, encoding = decode_html("é".encode("utf-8"), 'text/html; charset="utf-8"')
+    text, encoding = decode_html("é".encode(), 'text/html; charset="utf-8"')
 
     assert (text, encoding) == ("é", "utf-8")
 
@@ -50,7 +50,7 @@ def test_it_reads_an_http_equiv_content_type_meta() -> None:
 
 
 def test_it_prefers_the_header_over_the_meta_tag() -> None:
-    body = '<meta charset="windows-1252"><p>Grüße</p>'.encode("utf-8")
+    body = '<meta charset="windows-1252"><p>Grüße</p>'.encode()
 
     text, encoding = decode_html(body, "text/html; charset=utf-8")
 
@@ -68,7 +68,7 @@ def test_it_ignores_a_meta_charset_beyond_the_first_2kb() -> None:
 
 
 def test_it_lets_a_byte_order_mark_override_the_header() -> None:
-    body = codecs.BOM_UTF8 + "<p>Grüße</p>".encode("utf-8")
+    body = codecs.BOM_UTF8 + "<p>Grüße</p>".encode()
 
     text, encoding = decode_html(body, "text/html; charset=iso-8859-1")
 
@@ -85,7 +85,7 @@ def test_it_decodes_a_utf16_page_by_its_bom() -> None:
 
 
 def test_it_treats_a_meta_claiming_utf16_as_utf8() -> None:
-    body = '<meta charset="utf-16"><p>Grüße</p>'.encode("utf-8")
+    body = '<meta charset="utf-16"><p>Grüße</p>'.encode()
 
     text, encoding = decode_html(body, None)
 
@@ -94,7 +94,7 @@ def test_it_treats_a_meta_claiming_utf16_as_utf8() -> None:
 
 
 def test_it_skips_unknown_labels() -> None:
-    body = "<p>Grüße</p>".encode("utf-8")
+    body = "<p>Grüße</p>".encode()
 
     text, encoding = decode_html(body, "text/html; charset=x-no-such-charset")
 
