@@ -209,6 +209,7 @@ class Page(models.Model):
     encoding = models.CharField(max_length=50, blank=True)
     title = models.TextField(null=True, blank=True)
     links = models.JSONField(default=list, blank=True)  # outlinks, to rebuild the frontier on resume
+    follow_links = models.BooleanField(default=True)  # False for nofollow pages (resume needs it)
     error = models.CharField(max_length=50, blank=True)
     source = models.CharField(max_length=20, blank=True)
     fetched_at = models.DateTimeField(auto_now_add=True)

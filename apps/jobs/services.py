@@ -174,7 +174,8 @@ class _JobGone(Exception):
 
 
 def _run(job: Job, *, on_page=None) -> None:
-    done_pages = list(Page.objects.filter(job=job).values("url", "depth", "links", "final_url"))
+    done_pages = list(Page.objects.filter(job=job).values(
+        "url", "depth", "links", "final_url", "redirect_chain", "follow_links"))
     resuming = bool(done_pages)
     job.beat(stage=Stage.VALIDATING)
     events.emit_many(job, [
@@ -196,7 +197,9 @@ def _run(job: Job, *, on_page=None) -> None:
         crawler = Crawler(
             job.url, options, client,
             done=[DonePage(url=p["url"], depth=p["depth"], links=p["links"],
-                           final_url=p["final_url"]) for p in done_pages],
+                           final_url=p["final_url"], follow_links=p["follow_links"],
+                           redirects=[hop["url"] for hop in p["redirect_chain"]])
+                  for p in done_pages],
         )
         job.beat(stage=Stage.CRAWLING, pages_done=len(done_pages))
         events.emit(job, EventType.STATUS, {"status": Status.RUNNING, "stage": Stage.CRAWLING})
@@ -207,7 +210,8 @@ def _run(job: Job, *, on_page=None) -> None:
                 crawler.stop()
                 break
             crawled_any = True
-            _store_page(job, crawled, pages_total=_pages_total(crawler, options))
+            _store_page(job, crawled, pages_total=_pages_total(crawler, options),
+                        user_agent=options.user_agent)
             if crawled.depth == 0 and crawled.source == "start" and crawled.status is None:
                 start_failure = crawled
             if on_page is not None:
@@ -258,8 +262,9 @@ def _should_stop(job: Job) -> bool:
     return state
 
 
-def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int) -> None:
+def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int, user_agent: str) -> None:
     findings = analyze_page(crawled)
+    follow_links = DonePage.from_page(crawled, user_agent=user_agent).follow_links
     title = crawled.document.title if crawled.document is not None else None
     try:
         with transaction.atomic():
@@ -269,7 +274,7 @@ def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int) -> None:
                 redirect_chain=[asdict(hop) for hop in crawled.redirects],
                 size_bytes=crawled.size_bytes, fetch_ms=crawled.fetch_ms,
                 encoding=crawled.encoding or "", title=title, links=crawled.links,
-                error=crawled.error or "", source=crawled.source,
+                error=crawled.error or "", source=crawled.source, follow_links=follow_links,
             )
             Finding.objects.bulk_create([_finding_row(job, f, page.pk) for f in findings])
             pages_done = job.pages_done + 1

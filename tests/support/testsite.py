@@ -250,7 +250,7 @@ def _build_routes() -> dict[str, Response]:
                 "<h2>Every page</h2>\n"
                 f"<ul>\n{items}\n</ul>\n"
                 '<p>Curious? Read <a href="/about#history">the history of this site</a>.</p>\n'
-                '<h2>Why this site exists</h2>\n'
+                "<h2>Why this site exists</h2>\n"
                 "<p>This site exists only to be crawled and audited.</p>"
             ),
         )
@@ -531,9 +531,7 @@ def _build_routes() -> dict[str, Response]:
         "be fetched even from there.",
         "<p>Secret.</p>",
     )
-    routes["/report.pdf"] = Response(
-        body=PDF_BYTES, headers={"Content-Type": "application/pdf"}
-    )
+    routes["/report.pdf"] = Response(body=PDF_BYTES, headers={"Content-Type": "application/pdf"})
     routes["/logo.png"] = Response(body=PNG_BYTES, headers={"Content-Type": "image/png"})
     return routes
 
@@ -636,9 +634,7 @@ class TestSite:
             text = f"User-agent: *\nDisallow: /private/\n\nSitemap: {self.url}/sitemap.xml\n"
             return Response(body=text.encode(), headers={"Content-Type": "text/plain"})
         if parts.path == "/sitemap.xml":
-            entries = "".join(
-                f"<url><loc>{self.url}{p}</loc></url>" for p in SITEMAP_PATHS
-            )
+            entries = "".join(f"<url><loc>{self.url}{p}</loc></url>" for p in SITEMAP_PATHS)
             xml = (
                 '<?xml version="1.0" encoding="UTF-8"?>\n'
                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'

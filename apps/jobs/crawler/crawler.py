@@ -81,9 +81,7 @@ class DonePage:
     follow_links: bool = True
 
     @classmethod
-    def from_page(
-        cls, page: CrawledPage, *, user_agent: str = CrawlOptions.user_agent
-    ) -> DonePage:
+    def from_page(cls, page: CrawledPage, *, user_agent: str = CrawlOptions.user_agent) -> DonePage:
         """What to store about a yielded page so a later attempt can resume after it.
 
         `follow_links` has to be decided now: the parsed document is not kept.
@@ -161,9 +159,7 @@ class _PoliteClient:
     ) -> FetchResult:
         if not self._throttle.wait(urlsplit(url).netloc.lower()):
             raise CrawlStopped()
-        return self._client.get(
-            url, headers=headers, follow_redirects=follow_redirects, auth=auth
-        )
+        return self._client.get(url, headers=headers, follow_redirects=follow_redirects, auth=auth)
 
 
 @dataclass
@@ -277,6 +273,7 @@ class Crawler:
         start = self.start_url
         if options.respect_robots:
             policy = self._robots_for(origin(start))
+            self.robots = policy  # replaced by the final origin's policy if the start redirects
             if not policy.allowed(start):
                 self.frontier.record_skip(start, ROBOTS_DISALLOWED)
                 return
@@ -348,7 +345,8 @@ class Crawler:
 
         if not self._stop.is_set():
             for item in self.frontier.drain():
-                self.frontier.record_skip(item.url, MAX_PAGES)
+                if item.url not in self.done_pages:  # stored pages are not "skipped"
+                    self.frontier.record_skip(item.url, MAX_PAGES)
 
     def _wait_for(self, future: Future[_Fetched]) -> bool:
         """Wait for `future`; False as soon as stop() is called."""
@@ -517,4 +515,3 @@ def _nofollow(document: HtmlDocument, headers: dict[str, str], token: str) -> bo
         if directive in ("nofollow", "none") and agent in (None, token):
             return True
     return False
-

@@ -91,7 +91,9 @@ class RobotsPolicy:
     def allow_all(
         cls, *, robots_url: str, reason: str, status: int | None = None, error: str | None = None
     ) -> RobotsPolicy:
-        return cls(robots_url=robots_url, mode="allow_all", status=status, reason=reason, error=error)
+        return cls(
+            robots_url=robots_url, mode="allow_all", status=status, reason=reason, error=error
+        )
 
     @classmethod
     def disallow_all(

@@ -39,8 +39,7 @@ def test_it_uses_meta_charset_when_the_header_has_none() -> None:
 
 def test_it_reads_an_http_equiv_content_type_meta() -> None:
     body = (
-        '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-15">'
-        "<p>Prix: 10 €</p>"
+        '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-15"><p>Prix: 10 €</p>'
     ).encode("iso-8859-15")
 
     text, encoding = decode_html(body, None)

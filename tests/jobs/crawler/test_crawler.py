@@ -3,9 +3,12 @@ edge cases (other origins, redirects off-site) through an in-memory fake web."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -174,7 +177,11 @@ def test_it_records_a_pdf_without_parsing_it(web: TestSite) -> None:
     _, pages = crawl(web)
 
     pdf = by_path(pages)["/report.pdf"]
-    assert (pdf.status, pdf.content_type, pdf.size_bytes) == (200, "application/pdf", len(PDF_BYTES))
+    assert (pdf.status, pdf.content_type, pdf.size_bytes) == (
+        200,
+        "application/pdf",
+        len(PDF_BYTES),
+    )
     assert pdf.document is None
     assert pdf.links == []
 
@@ -268,8 +275,8 @@ def test_it_resumes_to_the_same_pages_as_an_uninterrupted_crawl(web: TestSite) -
 
 
 def test_it_stops_promptly_when_asked() -> None:
-    with TestSite(latency=0.3) as site:
-        crawler = Crawler(site.url, CrawlOptions(concurrency=2, use_sitemap=False), client_for(site))
+    with TestSite(latency=0.3) as site, client_for(site) as client:
+        crawler = Crawler(site.url, CrawlOptions(concurrency=2, use_sitemap=False), client)
         stopped_at: list[float] = []
 
         def stop() -> None:
@@ -302,9 +309,7 @@ class FakeWeb:
     def get(self, url, *, headers=None, follow_redirects=True, auth=None) -> FetchResult:
         self.calls.append(url)
         status, page_headers, body = self.pages.get(url, (404, {}, b""))
-        return FetchResult(
-            url=url, final_url=url, status=status, headers=page_headers, body=body
-        )
+        return FetchResult(url=url, final_url=url, status=status, headers=page_headers, body=body)
 
 
 def html(*hrefs: str) -> tuple[int, dict[str, str], bytes]:
@@ -449,3 +454,21 @@ def test_it_skips_overlong_urls() -> None:
 
     assert not frontier.offer("https://a.test/" + "x" * 40, 1)
     assert frontier.skipped == [("https://a.test/" + "x" * 40, "url-too-long")]
+
+
+def test_it_imports_nothing_from_django() -> None:
+    code = (
+        "import sys, apps.jobs.crawler.crawler, apps.jobs.crawler.sitemap, "
+        "apps.jobs.crawler.charset; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parents[3],  # the project root
+    )
+
+    assert out.stdout.strip() == "[]"
