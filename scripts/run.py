@@ -31,12 +31,14 @@ def main() -> int:
         demo_target = f"127.0.0.1:{DEMO_PORT}"
         allowed = [t for t in env.get("SITELENS_ALLOWED_TARGETS", "").split(",") if t]
         env["SITELENS_ALLOWED_TARGETS"] = ",".join([*allowed, demo_target])
-        procs.append(subprocess.Popen([python, "scripts/demo_site.py", str(DEMO_PORT)], cwd=ROOT))
+        procs.append(subprocess.Popen([python, "scripts/demo_site.py", str(DEMO_PORT)], cwd=ROOT,
+                                      start_new_session=True))
 
     procs.append(subprocess.Popen(
         [python, "-m", "daphne", "-b", "127.0.0.1", "-p", port, "config.asgi:application"],
-        cwd=ROOT, env=env))
-    procs.append(subprocess.Popen([python, "manage.py", "qcluster"], cwd=ROOT, env=env))
+        cwd=ROOT, env=env, start_new_session=True))
+    procs.append(subprocess.Popen([python, "manage.py", "qcluster"], cwd=ROOT, env=env,
+                                  start_new_session=True))
 
     time.sleep(1.5)
     print(f"""
@@ -52,7 +54,7 @@ def main() -> int:
     def stop(*_):
         for proc in procs:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signal.SIGTERM)
         deadline = time.time() + 10
         for proc in procs:
             try:

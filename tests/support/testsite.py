@@ -569,12 +569,13 @@ class TestSite:
         *,
         latency: float = 0.0,
         extra_routes: dict[str, Response] | None = None,
+        port: int = 0,
     ) -> None:
         self.latency = latency
         self.routes: dict[str, Response] = {**ROUTES, **(extra_routes or {})}
         self._requests: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
         self._server.daemon_threads = True
         host, port = self._server.server_address[:2]
         self.host_port = f"{host}:{port}"
