@@ -14,13 +14,18 @@ from apps.accounts.models import User
 
 
 def pytest_collection_modifyitems(config, items):
-    # Tests of the Redis-backed parts need a Redis server; CI sets REDIS_TEST_URL.
-    if os.environ.get("REDIS_TEST_URL"):
-        return
-    marker = pytest.mark.skip(reason="REDIS_TEST_URL not set (CI runs these against Redis)")
+    # Tests of the Redis-backed parts need a Redis server (CI sets REDIS_TEST_URL);
+    # browser tests need Debian's Chromium (CI installs it). Both run in CI.
+    needs = {
+        "redis": (bool(os.environ.get("REDIS_TEST_URL")),
+                  "REDIS_TEST_URL not set (CI runs these against Redis)"),
+        "browser": (os.path.exists("/usr/bin/chromium"),
+                    "no /usr/bin/chromium (apt-get install chromium; CI installs it)"),
+    }
     for item in items:
-        if "redis" in item.keywords:
-            item.add_marker(marker)
+        for keyword, (available, reason) in needs.items():
+            if keyword in item.keywords and not available:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 # Names tests may "resolve" without a DNS server. The public address is only ever

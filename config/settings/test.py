@@ -3,7 +3,12 @@
 from config.settings.base import *  # noqa: F403
 from config.settings.base import Q_CLUSTER
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# MD5 keeps tests fast; PBKDF2 (the default) is there for users that a live server
+# with the base settings must log in (browser tests).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
