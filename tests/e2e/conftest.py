@@ -44,6 +44,7 @@ class Processes:
     def __init__(self, tmp_path: Path):
         self.tmp_path = tmp_path
         self.procs: list[subprocess.Popen] = []
+        self.extra_env: dict[str, str] = {}  # e.g. REDIS_URL for the production layout
 
     def env(self, **extra) -> dict:
         env = dict(os.environ)
@@ -57,6 +58,7 @@ class Processes:
             SITELENS_WORKERS="1",
             LOG_LEVEL="WARNING",
         )
+        env.update(self.extra_env)
         env.update(extra)
         return env
 

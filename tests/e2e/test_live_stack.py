@@ -4,6 +4,7 @@ consumer tails the event table)."""
 
 import asyncio
 import json
+import os
 
 import pytest
 import requests
@@ -28,7 +29,13 @@ async def _collect(url: str, headers: dict, *, stop_after: int | None = None) ->
                 return received
 
 
-def test_it_runs_an_audit_through_api_worker_and_websocket(processes, site, user):
+@pytest.mark.parametrize("layout", [
+    "embedded",  # ORM broker; the consumer tails the event table
+    pytest.param("redis", marks=pytest.mark.redis),  # Redis broker + channels-redis wake-ups
+])
+def test_it_runs_an_audit_through_api_worker_and_websocket(processes, site, user, layout):
+    if layout == "redis":
+        processes.extra_env["REDIS_URL"] = os.environ["REDIS_TEST_URL"]
     port = free_port()
     processes.daphne(port)
     processes.qcluster()
