@@ -158,7 +158,7 @@ def job_run(*, job_id, on_page=None) -> Job | None:
     try:
         _run(job, on_page=on_page)
     except _JobGone:
-        logger.info("job %s was deleted while running", job_id)
+        logger.info("job %s was deleted or taken over while running", job_id)
         return None
     except Exception as exc:
         logger.exception("job %s crashed", job.pk)
@@ -256,10 +256,16 @@ def _pages_total(crawler: Crawler, options: CrawlOptions) -> int:
 
 
 def _should_stop(job: Job) -> bool:
-    state = Job.objects.filter(pk=job.pk).values_list("cancel_requested", flat=True).first()
+    """True when the user cancelled. Raises _JobGone when the job was deleted or
+    another worker took it over (this worker was wrongly thought dead)."""
+    state = Job.objects.filter(pk=job.pk).values("cancel_requested", "status", "worker").first()
     if state is None:
         raise _JobGone()
-    return state
+    if state["status"] != Status.RUNNING or state["worker"] != job.worker:
+        logger.warning("job %s is no longer ours (%s, worker %r); %s stops", job.pk,
+                       state["status"], state["worker"], job.worker)
+        raise _JobGone()
+    return state["cancel_requested"]
 
 
 def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int, user_agent: str) -> None:
@@ -359,17 +365,18 @@ def _emit_end(job: Job) -> None:
 # --- recovery --------------------------------------------------------------------------
 
 
-def _worker_is_dead(worker: str) -> bool:
+def _worker_alive(worker: str) -> bool | None:
+    """Whether the worker process lives; None when it ran on another machine."""
     host, _, pid = worker.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
-        return False  # another machine: only the heartbeat can tell
+        return None  # another machine: only the heartbeat can tell
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
-        return True
-    except PermissionError:
         return False
-    return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def job_recover_stale() -> list[Job]:
@@ -381,9 +388,12 @@ def job_recover_stale() -> list[Job]:
     stale_before = timezone.now() - timedelta(seconds=settings.SITELENS_JOB_STALE_SECONDS)
     recovered = []
     for job in Job.objects.filter(status=Status.RUNNING):
-        heartbeat_stale = job.heartbeat_at is None or job.heartbeat_at < stale_before
-        if not (heartbeat_stale or _worker_is_dead(job.worker)):
-            continue
+        alive = _worker_alive(job.worker)
+        if alive is None:  # a worker elsewhere: trust its heartbeat
+            if job.heartbeat_at is not None and job.heartbeat_at >= stale_before:
+                continue
+        elif alive:
+            continue  # a slow page or sitemap is not a death
         with transaction.atomic():
             if job.attempt >= settings.SITELENS_MAX_ATTEMPTS:
                 if job.finish(Status.FAILED, error_code="too_many_attempts",

@@ -175,3 +175,26 @@ def test_it_cancels_within_one_page_and_keeps_what_was_done(user, site):
     job.refresh_from_db()
     assert job.status == Status.CANCELLED
     assert Page.objects.filter(job=job).count() == 3
+
+
+def test_it_leaves_a_job_alone_while_its_worker_process_lives(user, site):
+    import os
+    import socket
+
+    job, _ = services.job_create(user=user, url=site.url, options={"max_pages": 5}, enqueue=False)
+    Job.objects.filter(pk=job.pk).update(status=Status.RUNNING, attempt=1, heartbeat_at=None,
+                                         worker=f"{socket.gethostname()}:{os.getpid()}")
+    assert services.job_recover_stale() == []
+    assert Job.objects.get(pk=job.pk).status == Status.RUNNING
+
+
+def test_it_stops_a_worker_whose_job_was_taken_over(user, site):
+    job, _ = services.job_create(user=user, url=site.url, options={"max_pages": 30}, enqueue=False)
+
+    def taken_over_at_two(j):
+        if j.pages_done == 2:
+            Job.objects.filter(pk=j.pk).update(worker="other-host:42")
+
+    assert services.job_run(job_id=job.pk, on_page=taken_over_at_two) is None
+    assert Page.objects.filter(job=job).count() == 2
+    assert Job.objects.get(pk=job.pk).status == Status.RUNNING  # the new owner finishes it
