@@ -1,6 +1,6 @@
 """The /api/v1/ router: every API path in one place. Trailing slashes are optional."""
 
-from django.urls import path
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import views as accounts
@@ -18,18 +18,18 @@ router = OptionalSlashRouter()
 router.register("analyses", AnalysisViewSet, basename="analysis")
 router.register("auth/api-keys", accounts.ApiKeyViewSet, basename="api-key")
 
+
+def slash_optional(route: str, view, name: str):
+    """`route` and `route/` both resolve, as the API promises for every path."""
+    return re_path(rf"^{route}/?$", view, name=name)
+
+
 urlpatterns = [
-    path("auth/register", accounts.RegisterView.as_view(), name="register"),
-    path("auth/register/", accounts.RegisterView.as_view()),
-    path("auth/token", accounts.TokenView.as_view(), name="token"),
-    path("auth/token/", accounts.TokenView.as_view()),
-    path("auth/token/refresh", accounts.TokenRefreshRotateView.as_view(), name="token-refresh"),
-    path("auth/token/refresh/", accounts.TokenRefreshRotateView.as_view()),
-    path("auth/logout", accounts.LogoutView.as_view(), name="logout"),
-    path("auth/logout/", accounts.LogoutView.as_view()),
-    path("auth/me", accounts.MeView.as_view(), name="me"),
-    path("auth/me/", accounts.MeView.as_view()),
-    path("health", system.HealthView.as_view(), name="health"),
-    path("health/", system.HealthView.as_view()),
+    slash_optional("auth/register", accounts.RegisterView.as_view(), "register"),
+    slash_optional("auth/token", accounts.TokenView.as_view(), "token"),
+    slash_optional("auth/token/refresh", accounts.TokenRefreshRotateView.as_view(), "token-refresh"),
+    slash_optional("auth/logout", accounts.LogoutView.as_view(), "logout"),
+    slash_optional("auth/me", accounts.MeView.as_view(), "me"),
+    slash_optional("health", system.HealthView.as_view(), "health"),
     *router.urls,
 ]

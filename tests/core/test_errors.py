@@ -38,7 +38,7 @@ def test_it_serves_the_openapi_schema(anon_api):
     paths = response.json()["paths"]
     for expected in ["/api/v1/analyses", "/api/v1/analyses/{id}/findings", "/api/v1/auth/token",
                      "/api/v1/auth/api-keys", "/api/v1/analyses/{id}/events"]:
-        assert any(p.rstrip("/") == expected for p in paths), expected
+        assert expected in paths, expected
 
 
 def test_it_serves_swagger_ui(anon_api):
