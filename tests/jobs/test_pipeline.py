@@ -198,3 +198,22 @@ def test_it_stops_a_worker_whose_job_was_taken_over(user, site):
     assert services.job_run(job_id=job.pk, on_page=taken_over_at_two) is None
     assert Page.objects.filter(job=job).count() == 2
     assert Job.objects.get(pk=job.pk).status == Status.RUNNING  # the new owner finishes it
+
+
+@pytest.mark.parametrize("location", ["http://127.0.0.1:{other}/", "http://2130706433:{other}/",
+                                      "http://169.254.169.254/latest/meta-data/"])
+def test_it_never_follows_an_allowed_site_into_the_internal_network(user, location, settings):
+    from tests.support.http_server import LocalHTTPServer
+    from tests.support.testsite import Response, TestSite
+
+    with LocalHTTPServer() as internal:
+        target = location.format(other=internal.port)
+        with TestSite(extra_routes={"/": Response(status=302, headers={"Location": target})}) as site:
+            settings.SITELENS_ALLOWED_TARGETS = site.host_port
+            job, _ = services.job_create(user=user, url=site.url, options={"max_pages": 5},
+                                         enqueue=False)
+            services.job_run(job_id=job.pk)
+        assert internal.requests == []
+    job.refresh_from_db()
+    pages = list(Page.objects.filter(job=job))
+    assert [p.status_code for p in pages] == [302]
