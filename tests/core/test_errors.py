@@ -47,3 +47,16 @@ def test_it_serves_swagger_ui(anon_api):
 
 def test_health_answers(anon_api):
     assert anon_api.get("/api/v1/health").json()["status"] == "ok"
+
+
+def test_it_refuses_multipart_bodies_in_the_error_shape(api):
+    response = api.post("/api/v1/auth/api-keys", data={"name": "x"}, format="multipart")
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_it_documents_throttling_on_every_operation(anon_api):
+    paths = anon_api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()["paths"]
+    for item in paths.values():
+        for operation in item.values():
+            assert "429" in operation["responses"]
