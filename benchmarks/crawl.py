@@ -14,11 +14,15 @@ What it does (see benchmarks/README.md for figures):
    breadth-first, same concurrency, no analysis or persistence);
 4. in another subprocess, runs a real Sitelens audit of it: Django with
    `config.settings.base`, a fresh database (SQLite in the temp dir by default, or the
-   PostgreSQL database named by --database-url, created and dropped here), migrate,
-   a user on a plan allowing N pages, `services.job_create(..., enqueue=False)` and
-   `services.job_run()` - the same code path as the worker;
+   PostgreSQL database named by --database-url, created and dropped here), migrate
+   (in its own process), a user on a plan allowing N pages,
+   `services.job_create(..., enqueue=False)` and `services.job_run()` - the same code
+   path as the worker;
 5. prints pages/s of both, their ratio, each process's peak RSS and CPU time, the
    static server's CPU use, and where the Sitelens main thread spent its time.
+
+`--repeat K` alternates K runs of each and reports the median; `--what-if` patches the
+benchmark's own Sitelens process to size a possible fix (never Sitelens as shipped).
 
 Nothing leaves 127.0.0.1. The temp dir (and the PostgreSQL database) are removed
 at the end unless --keep is given.
@@ -340,6 +344,16 @@ def _proc_cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _current_rss_mib() -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def _emit(result: dict) -> None:
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
@@ -399,6 +413,21 @@ def _bare_crawl(start: str, concurrency: int, max_pages: int) -> None:
 # --------------------------------------------------------------------------- Sitelens
 
 
+def _migrate() -> None:
+    """Its own process, like `manage.py migrate` before a worker starts: loading every
+    migration state costs ~10 MiB that would otherwise show in the crawl's peak RSS."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    _emit({"migrate_s": round(time.perf_counter() - started, 2)})
+
+
 def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str | None,
                     what_if: list[str]) -> None:
     sys.path.insert(0, str(ROOT))
@@ -406,12 +435,7 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
-
-    setup_started = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
-    migrate_s = time.perf_counter() - setup_started
 
     from apps.accounts.models import Plan, User
     from apps.analyses.models import Finding
@@ -451,6 +475,7 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
     timed(services, "_should_stop", "should_stop (1 query per page)")
     timed(events, "wake_listeners", "wake_listeners (channel layer push)")
     marks = {"last_page": None}
+    page_times: list[float] = []
     # --what-if: hypothetical variants, patched here only, to size a possible fix.
     if "no-wake" in what_if:  # no channel-layer push per page (consumers poll anyway)
         events.wake_listeners = lambda job_id, last_id: None
@@ -465,6 +490,8 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
             return last_check["value"]
 
         services._should_stop = throttled_should_stop
+    if "switch-1ms" in what_if:  # hand the GIL over every 1 ms instead of every 5 ms
+        sys.setswitchinterval(0.001)
     queries = {"n": 0}
 
     def count_queries(execute, sql, params, many, context):
@@ -479,7 +506,8 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
     backend_cpu0 = _proc_cpu_seconds(backend_pid)
 
     def on_page(_job) -> None:
-        marks["last_page"] = time.perf_counter()
+        marks["last_page"] = now = time.perf_counter()
+        page_times.append(now)
 
     profiler = None
     if profile:
@@ -487,10 +515,14 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
 
         profiler = cProfile.Profile()
         profiler.enable()
+    rss_before = _current_rss_mib()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     with connection.execute_wrapper(count_queries):
         services.job_run(job_id=job.pk, on_page=on_page)
     wall = time.perf_counter() - started
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    job_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     backend_cpu = _proc_cpu_seconds(backend_pid)
     if profiler is not None:
         profiler.disable()
@@ -501,6 +533,10 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
     tail = started + wall - marks["last_page"] if marks["last_page"] else 0.0
     main_busy = sum(v for k, v in timers.items()
                     if not k.startswith(("analyze_page", "wake_listeners")))
+    # pages/s over each tenth of the crawl: a per-page cost growing with the job shows here.
+    tenth = max(len(page_times) // 10, 1)
+    by_tenth = [round(tenth / (page_times[k + tenth - 1] - (page_times[k - 1] if k else started)), 1)
+                for k in range(0, len(page_times) - tenth + 1, tenth)]
     phases = {k: round(v, 3) for k, v in timers.items()}
     phases["site analysis + finish (after the last page)"] = round(tail, 3)
     phases["main thread waiting for the crawler (rest)"] = round(wall - main_busy - tail, 3)
@@ -511,11 +547,13 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         "findings": Finding.objects.filter(job=job).count(),
         "events": JobEvent.objects.filter(job=job).count(),
         "wall_s": round(wall, 3),
-        "migrate_s": round(migrate_s, 2),
         "phases_s": phases,
         "calls": counts,
         "db_vendor": connection.vendor,
         "queries": queries["n"],
+        "job_run_cpu_s": round(job_cpu, 2),
+        "rss_before_job_mib": rss_before,
+        "pages_per_s_by_tenth": by_tenth,
         "db_backend_cpu_s": (round(backend_cpu - backend_cpu0, 2)
                              if backend_cpu is not None and backend_cpu0 is not None else None),
         "what_if": what_if,
@@ -577,6 +615,18 @@ def _pg_drop(url: str) -> None:
             sql.Identifier(dbname)))
 
 
+def _code_version() -> str:
+    """The commit measured, plus '+dirty' when apps/ or config/ have local changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "apps", "config"],
+                               cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+dirty" if dirty.strip() else "")
+
+
 def _fmt_phases(result: dict) -> list[str]:
     wall = result["wall_s"]
     lines = []
@@ -597,20 +647,25 @@ def main() -> None:
     parser.add_argument("--server", choices=("asyncio", "threading"), default="asyncio",
                         help="static server: in-memory asyncio (default) or the stdlib "
                              "ThreadingHTTPServer + SimpleHTTPRequestHandler")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each crawl this many times (alternating) and report the "
+                             "median run; useful on a shared, noisy machine")
     parser.add_argument("--only", choices=("bare", "sitelens"), default=None,
                         help="run only one of the two crawls")
     parser.add_argument("--profile", default="",
                         help="write a cProfile of the Sitelens main thread to this file")
     parser.add_argument("--what-if", action="append", default=[],
-                        choices=("no-wake", "stop-check-1s"),
+                        choices=("no-wake", "stop-check-1s", "switch-1ms"),
                         help="size a possible fix by patching the Sitelens process of this "
                              "benchmark only: no-wake = no channel-layer push per page, "
-                             "stop-check-1s = read cancel_requested at most once a second")
+                             "stop-check-1s = read cancel_requested at most once a second, "
+                             "switch-1ms = sys.setswitchinterval(0.001) (GIL hand-over)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir and the PostgreSQL database")
     parser.add_argument("--json", default="", help="also write all figures to this file")
     # Internal: the subprocesses.
-    parser.add_argument("--child", choices=("serve", "bare", "sitelens"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("serve", "bare", "migrate", "sitelens"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--site-dir", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -621,6 +676,9 @@ def main() -> None:
     if args.child == "bare":
         _bare_crawl(args.url, args.concurrency, args.pages)
         return
+    if args.child == "migrate":
+        _migrate()
+        return
     if args.child == "sitelens":
         _sitelens_crawl(args.url, args.concurrency, args.pages, args.profile or None,
                         args.what_if)
@@ -630,11 +688,15 @@ def main() -> None:
         args.profile = str(Path(args.profile).resolve())
     tmp = Path(tempfile.mkdtemp(prefix="sitelens-bench-"))
     site_dir = tmp / "site"
-    database_url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    database_url = args.database_url or f"sqlite:///{tmp / 'bench-0.sqlite3'}"
     is_pg = database_url.startswith(("postgres://", "postgresql://"))
     server = None
     report: dict = {"pages": args.pages, "concurrency": args.concurrency,
-                    "database": "postgresql" if is_pg else "sqlite", "server": args.server}
+                    "database": "postgresql" if is_pg else "sqlite", "server": args.server,
+                    "code": _code_version(), "python": sys.version.split()[0],
+                    "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+    print(f"Sitelens {report['code']}, Python {report['python']}, {os.cpu_count()} CPUs, "
+          f"{report['date']}")
     try:
         t0 = time.perf_counter()
         site = generate_site(site_dir, args.pages)
@@ -656,28 +718,50 @@ def main() -> None:
         for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "REDIS_URL"):
             env.pop(name, None)
 
-        results = {}
-        for kind in ("bare", "sitelens"):
-            if args.only and args.only != kind:
-                continue
-            if kind == "sitelens" and is_pg:
-                _pg_recreate(database_url)
-            print(f"running {kind} crawl ...", flush=True)
-            cpu0 = server.cpu_seconds()
-            result = _run_child(kind, args, server.url, env)
-            result["server_cpu_s"] = round(server.cpu_seconds() - cpu0, 2)
-            result["pages_per_s"] = round(result["pages"] / result["wall_s"], 1)
-            results[kind] = result
-        report.update(results)
+        runs: dict[str, list[dict]] = {}
+        for n in range(args.repeat):
+            for kind in ("bare", "sitelens"):
+                if args.only and args.only != kind:
+                    continue
+                if kind == "sitelens" and is_pg:
+                    _pg_recreate(database_url)
+                elif kind == "sitelens" and not args.database_url:
+                    # A fresh SQLite file per run (the previous one is deleted).
+                    for old in tmp.glob("bench-*.sqlite3*"):
+                        old.unlink()
+                    env["DATABASE_URL"] = f"sqlite:///{tmp / f'bench-{n}.sqlite3'}"
+                print(f"running {kind} crawl ({n + 1}/{args.repeat}) ...", flush=True)
+                migrate_s = None
+                if kind == "sitelens":
+                    migrate_s = _run_child("migrate", args, server.url, env)["migrate_s"]
+                cpu0 = server.cpu_seconds()
+                load = os.getloadavg()[0]
+                result = _run_child(kind, args, server.url, env)
+                if migrate_s is not None:
+                    result["migrate_s"] = migrate_s
+                result["server_cpu_s"] = round(server.cpu_seconds() - cpu0, 2)
+                result["pages_per_s"] = round(result["pages"] / result["wall_s"], 1)
+                result["loadavg_1m_before"] = round(load, 2)
+                runs.setdefault(kind, []).append(result)
+        # The run with the median pages/s stands for each kind; all runs are in the JSON.
+        results = {kind: sorted(rs, key=lambda r: r["pages_per_s"])[(len(rs) - 1) // 2]
+                   for kind, rs in runs.items()}
+        report["runs"] = runs
+        report["median"] = results
 
         print()
-        print(f"{'':10} {'pages':>6} {'wall s':>8} {'pages/s':>8} {'peak RSS':>10} "
-              f"{'CPU s':>7} {'server CPU':>11}")
-        for kind, r in results.items():
-            cpu = r["cpu_user_s"] + r["cpu_sys_s"]
-            print(f"{kind:10} {r['pages']:>6} {r['wall_s']:>8.2f} {r['pages_per_s']:>8.1f} "
-                  f"{r['peak_rss_mib']:>7.1f} MiB {cpu:>7.2f} "
-                  f"{r['server_cpu_s']:>6.2f} s ({r['server_cpu_s'] / r['wall_s'] * 100:.0f}%)")
+        print(f"{'':12} {'pages':>6} {'wall s':>8} {'pages/s':>8} {'peak RSS':>10} "
+              f"{'CPU s':>7} {'server CPU':>12} {'load':>5}")
+        for kind, rs in runs.items():
+            for n, r in enumerate(rs, 1):
+                cpu = r["cpu_user_s"] + r["cpu_sys_s"]
+                mark = "*" if r is results[kind] and len(rs) > 1 else " "
+                print(f"{kind + ' #' + str(n) + mark:12} {r['pages']:>6} {r['wall_s']:>8.2f} "
+                      f"{r['pages_per_s']:>8.1f} {r['peak_rss_mib']:>7.1f} MiB {cpu:>7.2f} "
+                      f"{r['server_cpu_s']:>6.2f} s ({r['server_cpu_s'] / r['wall_s'] * 100:2.0f}%)"
+                      f" {r['loadavg_1m_before']:>5.2f}")
+        if args.repeat > 1:
+            print("(* = median run by pages/s; load = 1-minute load average before the run)")
         if len(results) == 2:
             ratio = results["bare"]["pages_per_s"] / results["sitelens"]["pages_per_s"]
             report["ratio_bare_over_sitelens"] = round(ratio, 2)
@@ -687,7 +771,19 @@ def main() -> None:
             r = results["sitelens"]
             print(f"\nSitelens ({report['database']}): status {r['status']}, {r['pages']} pages, "
                   f"{r['findings']} findings, {r['events']} events stored; "
-                  f"migrate took {r['migrate_s']} s (not timed)")
+                  f"migrate (own process) took {r['migrate_s']} s, not timed")
+            bare_cpu = "not run"
+            if "bare" in results:
+                b = results["bare"]
+                bare_cpu = (f"{(b['cpu_user_s'] + b['cpu_sys_s']) / max(b['pages'], 1) * 1000:.1f}"
+                            " ms/page (whole process)")
+            print(f"  job_run used {r['job_run_cpu_s']} s CPU (all threads) = "
+                  f"{r['job_run_cpu_s'] / max(r['pages'], 1) * 1000:.1f} ms/page; "
+                  f"bare crawler: {bare_cpu}")
+            print(f"  pages/s over each tenth of the crawl: {r['pages_per_s_by_tenth']}")
+            print(f"  RSS before job_run (Django set up, user and job created): "
+                  f"{r['rss_before_job_mib']} MiB,"
+                  f" peak {r['peak_rss_mib']} MiB")
             print(f"  {r['queries']} SQL statements from job_run "
                   f"({r['queries'] / max(r['pages'], 1):.1f} per page)"
                   + (f"; PostgreSQL backend CPU {r['db_backend_cpu_s']} s"
@@ -696,10 +792,11 @@ def main() -> None:
                 print(f"  WHAT-IF variant (not Sitelens as shipped): {', '.join(r['what_if'])}")
             print("  main thread time (job_run wall = 100%):")
             print("\n".join(_fmt_phases(r)))
-            if r["status"] != "succeeded" or r["pages"] != args.pages:
-                print(f"  WARNING: expected {args.pages} pages and status succeeded")
-        if "bare" in results and results["bare"]["pages"] != args.pages:
-            print(f"WARNING: the bare crawl fetched {results['bare']['pages']} pages")
+        for kind, rs in runs.items():
+            for r in rs:
+                if r["pages"] != args.pages or r.get("status", "succeeded") != "succeeded":
+                    print(f"WARNING: a {kind} run stored/fetched {r['pages']} pages "
+                          f"(status {r.get('status')})")
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     finally:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 from apps.jobs.models import EventType, Job, JobEvent
@@ -41,7 +41,9 @@ def emit_many(job: Job, events: Iterable[tuple[EventType | str, dict]]) -> list[
 
 def wake_listeners(job_id, last_id: int) -> None:
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or isinstance(layer, InMemoryChannelLayer):
+        # An in-memory layer cannot reach the web process, and consumers poll the
+        # table anyway; async_to_sync would cost a thread and a loop per page (~1.5 ms).
         return
     try:
         async_to_sync(layer.group_send)(group_name(job_id), {"type": "job.wake", "id": last_id})

@@ -133,6 +133,21 @@ class Job(models.Model):
             setattr(self, name, value)
         Job.objects.filter(pk=self.pk).update(**fields)
 
+    def beat_while_ours(self, **fields) -> bool:
+        """Like `beat`, but only while this worker still owns the job and no cancel
+        was asked for: one UPDATE per page instead of a SELECT plus an UPDATE."""
+        fields["heartbeat_at"] = timezone.now()
+        updated = (
+            Job.objects.filter(pk=self.pk, status=Status.RUNNING, worker=self.worker,
+                               cancel_requested=False)
+            .update(**fields)
+            == 1
+        )
+        if updated:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return updated
+
     def finish(self, status: Status, *, error_code: str = "", error: str = "") -> bool:
         """Move a non-terminal job to a terminal status; False if it already ended."""
         assert status in TERMINAL

@@ -206,12 +206,11 @@ def _run(job: Job, *, on_page=None) -> None:
         start_failure = None
         crawled_any = False
         for crawled in crawler.crawl():
-            if _should_stop(job):
-                crawler.stop()
+            if not _store_page(job, crawled, pages_total=_pages_total(crawler, options),
+                               user_agent=options.user_agent):
+                crawler.stop()  # cancelled: keep what was stored, fetch nothing more
                 break
             crawled_any = True
-            _store_page(job, crawled, pages_total=_pages_total(crawler, options),
-                        user_agent=options.user_agent)
             if crawled.depth == 0 and crawled.source == "start" and crawled.status is None:
                 start_failure = crawled
             if on_page is not None:
@@ -268,12 +267,26 @@ def _should_stop(job: Job) -> bool:
     return state["cancel_requested"]
 
 
-def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int, user_agent: str) -> None:
+class _NotOurs(Exception):
+    pass
+
+
+def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int, user_agent: str) -> bool:
+    """Store one page with its findings and events in one transaction.
+
+    False when the user cancelled (nothing stored); raises _JobGone when the job
+    was deleted or another worker took it over.
+    """
     findings = analyze_page(crawled)
     follow_links = DonePage.from_page(crawled, user_agent=user_agent).follow_links
     title = crawled.document.title if crawled.document is not None else None
+    pages_done = job.pages_done + 1
     try:
         with transaction.atomic():
+            # The heartbeat doubles as the ownership and cancel check, before any write.
+            if not job.beat_while_ours(pages_done=pages_done,
+                                       pages_total=max(pages_total, pages_done)):
+                raise _NotOurs()
             page = Page.objects.create(
                 job=job, url=crawled.url, final_url=crawled.final_url, depth=crawled.depth,
                 status_code=crawled.status, content_type=crawled.content_type,
@@ -283,8 +296,6 @@ def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int, user_agent:
                 error=crawled.error or "", source=crawled.source, follow_links=follow_links,
             )
             Finding.objects.bulk_create([_finding_row(job, f, page.pk) for f in findings])
-            pages_done = job.pages_done + 1
-            job.beat(pages_done=pages_done, pages_total=max(pages_total, pages_done))
             page_event = {"url": page.url, "status": page.status_code, "depth": page.depth,
                           "title": title, "error": page.error or None,
                           "findings": len(findings)}
@@ -296,11 +307,15 @@ def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int, user_agent:
                                                "pages_total": job.pages_total,
                                                "stage": Stage.CRAWLING}))
             events.emit_many(job, batch)
+    except _NotOurs:
+        return not _should_stop(job)  # raises _JobGone unless it was a cancel
     except IntegrityError:
         if not Job.objects.filter(pk=job.pk).exists():
             raise _JobGone() from None
         # Already stored by an earlier attempt: a resumed crawl never stores a page twice.
         logger.warning("page %s of job %s already stored", crawled.url, job.pk)
+        job.pages_done -= 1  # the rolled-back beat counted it
+    return True
 
 
 def _finding_events(findings) -> list[dict]:
