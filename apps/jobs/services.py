@@ -206,8 +206,7 @@ def _run(job: Job, *, on_page=None) -> None:
         start_failure = None
         crawled_any = False
         for crawled in crawler.crawl():
-            if not _store_page(job, crawled, pages_total=_pages_total(crawler, options),
-                               user_agent=options.user_agent):
+            if not _store_page(job, crawled, pages_total=_pages_total(crawler, options)):
                 crawler.stop()  # cancelled: keep what was stored, fetch nothing more
                 break
             crawled_any = True
@@ -271,14 +270,13 @@ class _NotOurs(Exception):
     pass
 
 
-def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int, user_agent: str) -> bool:
+def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int) -> bool:
     """Store one page with its findings and events in one transaction.
 
     False when the user cancelled (nothing stored); raises _JobGone when the job
     was deleted or another worker took it over.
     """
     findings = analyze_page(crawled)
-    follow_links = DonePage.from_page(crawled, user_agent=user_agent).follow_links
     title = crawled.document.title if crawled.document is not None else None
     pages_done = job.pages_done + 1
     try:
@@ -293,7 +291,8 @@ def _store_page(job: Job, crawled: CrawledPage, *, pages_total: int, user_agent:
                 redirect_chain=[asdict(hop) for hop in crawled.redirects],
                 size_bytes=crawled.size_bytes, fetch_ms=crawled.fetch_ms,
                 encoding=crawled.encoding or "", title=title, links=crawled.links,
-                error=crawled.error or "", source=crawled.source, follow_links=follow_links,
+                error=crawled.error or "", source=crawled.source,
+                follow_links=crawled.follow_links,
             )
             Finding.objects.bulk_create([_finding_row(job, f, page.pk) for f in findings])
             page_event = {"url": page.url, "status": page.status_code, "depth": page.depth,

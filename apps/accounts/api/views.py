@@ -25,7 +25,7 @@ class RegisterView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer, **ERRORS(400, 429)})
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer, **ERRORS(400)})
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -2,6 +2,8 @@
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from apps.core.api.schema import BODY_ERRORS, COMMON_ERRORS, DESCRIPTIONS
+
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "apps.accounts.authentication.ApiKeyAuthentication"
@@ -13,14 +15,6 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
-# Answers any endpoint can give: rate limiting, and unparseable or oversized bodies.
-COMMON_ERRORS = {
-    "429": "Too many requests (see Retry-After)",
-}
-BODY_ERRORS = {
-    "413": "Request body too large",
-    "415": "Unsupported media type (send application/json)",
-}
 
 
 def finalize(result, generator, request, public):
@@ -33,12 +27,10 @@ def finalize(result, generator, request, public):
     for item in result["paths"].values():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
-            extra = dict(COMMON_ERRORS)
-            if method in ("post", "put", "patch"):
-                extra.update(BODY_ERRORS)
-            for code, description in extra.items():
-                responses.setdefault(code, {
-                    "description": description,
+            codes = COMMON_ERRORS + (BODY_ERRORS if method in ("post", "put", "patch") else ())
+            for code in codes:
+                responses.setdefault(str(code), {
+                    "description": DESCRIPTIONS[code],
                     "content": {"application/json": {"schema": ERROR_REF}},
                 })
     return result

@@ -19,16 +19,21 @@ ErrorSerializer = inline_serializer(
     },
 )
 
-_DESCRIPTIONS = {
+DESCRIPTIONS = {
     400: "Invalid input",
     401: "Not authenticated",
     403: "Forbidden",
     404: "Not found (or not yours)",
     409: "Conflict with the current state",
     413: "Request body too large",
+    415: "Unsupported media type (send application/json)",
     429: "Too many requests or analyses (see Retry-After)",
 }
+# Answers any operation can give (throttling), and any with a body (size, media type);
+# apps.core.api.openapi adds them everywhere, so views list only their own.
+COMMON_ERRORS = (429,)
+BODY_ERRORS = (413, 415)
 
 
 def ERRORS(*codes: int) -> dict:
-    return {code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code]) for code in codes}
+    return {code: OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[code]) for code in codes}

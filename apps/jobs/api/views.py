@@ -59,7 +59,7 @@ class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedVie
     @extend_schema(
         request=AnalysisCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: AnalysisSerializer, 200: AnalysisSerializer, **ERRORS(400, 401, 413, 429)},
+        responses={201: AnalysisSerializer, 200: AnalysisSerializer, **ERRORS(400, 401, 429)},
         description="Queue an audit. 201 when created; 200 when an Idempotency-Key replays "
                     "an earlier request.",
     )

@@ -81,21 +81,15 @@ class DonePage:
     follow_links: bool = True
 
     @classmethod
-    def from_page(cls, page: CrawledPage, *, user_agent: str = CrawlOptions.user_agent) -> DonePage:
-        """What to store about a yielded page so a later attempt can resume after it.
-
-        `follow_links` has to be decided now: the parsed document is not kept.
-        """
-        follow = page.document is None or not _nofollow(
-            page.document, page.headers, product_token(user_agent)
-        )
+    def from_page(cls, page: CrawledPage) -> DonePage:
+        """What to store about a yielded page so a later attempt can resume after it."""
         return cls(
             url=page.url,
             depth=page.depth,
             links=tuple(page.links),
             final_url=page.final_url,
             redirects=tuple(hop.url for hop in page.redirects),
-            follow_links=follow,
+            follow_links=page.follow_links,
         )
 
 
@@ -167,7 +161,6 @@ class _Fetched:
     """What a worker hands back for one queued URL."""
 
     page: CrawledPage
-    follow_links: bool = True
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -335,7 +328,7 @@ class Crawler:
                 slot.item,
                 final_url=page.final_url,
                 hop_urls=[hop.url for hop in page.redirects],
-                links=page.links if fetched.follow_links else (),
+                links=page.links if page.follow_links else (),
             )
             if self._stop.is_set():
                 return
@@ -477,7 +470,7 @@ class Crawler:
             return
         page.document = document
         page.links = list(document.links)
-        fetched.follow_links = not _nofollow(document, result.headers, self._token)
+        page.follow_links = not _nofollow(document, result.headers, self._token)
 
 
 def _looks_like_html(result: FetchResult) -> bool:

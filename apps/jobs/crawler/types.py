@@ -71,6 +71,7 @@ class CrawledPage:
     encoding: str | None = None
     document: HtmlDocument | None = None  # parsed once, only for HTML 2xx pages
     links: list[str] = field(default_factory=list)  # absolute, normalised outlinks (all hosts)
+    follow_links: bool = True  # False when meta robots / X-Robots-Tag say nofollow
     error: str | None = None  # machine code: timeout, blocked_address, too_large, connection, ...
     source: PageSource = "link"
     referrer: str | None = None  # first page that linked here
