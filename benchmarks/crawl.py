@@ -21,8 +21,9 @@ What it does (see benchmarks/README.md for figures):
 5. prints pages/s of both, their ratio, each process's peak RSS and CPU time, the
    static server's CPU use, and where the Sitelens main thread spent its time.
 
-`--repeat K` alternates K runs of each and reports the median; `--what-if` patches the
-benchmark's own Sitelens process to size a possible fix (never Sitelens as shipped).
+`--repeat K` alternates K runs of each and reports the median. The per-phase times come
+from the runner's own timing hooks (a `RunObserver` passed to `job_run`); nothing in
+Sitelens is patched.
 
 Nothing leaves 127.0.0.1. The temp dir (and the PostgreSQL database) are removed
 at the end unless --keep is given.
@@ -428,70 +429,52 @@ def _migrate() -> None:
     _emit({"migrate_s": round(time.perf_counter() - started, 2)})
 
 
-def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str | None,
-                    what_if: list[str]) -> None:
+def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str | None) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
     import django
 
     django.setup()
+    from contextlib import contextmanager
+
     from django.db import connection
 
     from apps.accounts.models import Plan, User
     from apps.analyses.models import Finding
-    from apps.jobs import events, services
+    from apps.analyses.options import AnalysisOptions, AnalysisRequest
+    from apps.analyses.services import analysis_create
     from apps.jobs.models import Job, JobEvent, Page
+    from apps.jobs.runner import RunObserver, job_run
 
     plan = Plan.objects.create(name="bench", max_pages_per_analysis=max_pages,
                                max_concurrent_analyses=10, analyses_per_month=1000,
                                api_rate_per_minute=1000)
     user = User.objects.create_user(email="bench@example.com", password=None, plan=plan)
-    job, _ = services.job_create(
-        user=user, url=start, enqueue=False,
-        options={"max_pages": max_pages, "max_depth": 20, "concurrency": concurrency},
-    )
+    request = AnalysisRequest(url=start, options=AnalysisOptions(
+        max_pages=max_pages, max_depth=20, concurrency=concurrency))
+    job, _ = analysis_create(user=user, request=request, enqueue=False)
 
-    # Per-phase hints: wrap a few module-level functions of the real pipeline with
-    # timers (a few perf_counter calls per page; the code that runs is unchanged).
     timers: dict[str, float] = {}
     counts: dict[str, int] = {}
-
-    def timed(module, name: str, key: str | None = None) -> None:
-        original = getattr(module, name)
-        key = key or name
-
-        def wrapper(*args, **kwargs):
-            t0 = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                timers[key] = timers.get(key, 0.0) + time.perf_counter() - t0
-                counts[key] = counts.get(key, 0) + 1
-
-        setattr(module, name, wrapper)
-
-    timed(services, "_store_page", "store_page (analyze + persist + events)")
-    timed(services, "analyze_page", "analyze_page (rules)")
-    timed(services, "_should_stop", "should_stop (1 query per page)")
-    timed(events, "wake_listeners", "wake_listeners (channel layer push)")
     marks = {"last_page": None}
     page_times: list[float] = []
-    # --what-if: hypothetical variants, patched here only, to size a possible fix.
-    if "no-wake" in what_if:  # no channel-layer push per page (consumers poll anyway)
-        events.wake_listeners = lambda job_id, last_id: None
-    if "stop-check-1s" in what_if:  # read cancel_requested at most once a second
-        real_should_stop = services._should_stop
-        last_check = {"at": 0.0, "value": False}
 
-        def throttled_should_stop(job):
-            now = time.monotonic()
-            if now - last_check["at"] >= 1.0:
-                last_check.update(at=now, value=real_should_stop(job))
-            return last_check["value"]
+    class Timings(RunObserver):
+        """The runner's timing hooks: per-phase totals and the time of each stored page."""
 
-        services._should_stop = throttled_should_stop
-    if "switch-1ms" in what_if:  # hand the GIL over every 1 ms instead of every 5 ms
-        sys.setswitchinterval(0.001)
+        @contextmanager
+        def phase(self, name):
+            t0 = time.perf_counter()
+            try:
+                yield
+            finally:
+                timers[name] = timers.get(name, 0.0) + time.perf_counter() - t0
+                counts[name] = counts.get(name, 0) + 1
+
+        def page_stored(self, _job) -> None:
+            marks["last_page"] = now = time.perf_counter()
+            page_times.append(now)
+
     queries = {"n": 0}
 
     def count_queries(execute, sql, params, many, context):
@@ -505,10 +488,6 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
             backend_pid = cursor.fetchone()[0]
     backend_cpu0 = _proc_cpu_seconds(backend_pid)
 
-    def on_page(_job) -> None:
-        marks["last_page"] = now = time.perf_counter()
-        page_times.append(now)
-
     profiler = None
     if profile:
         import cProfile
@@ -519,7 +498,7 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     with connection.execute_wrapper(count_queries):
-        services.job_run(job_id=job.pk, on_page=on_page)
+        job_run(job_id=job.pk, observer=Timings())
     wall = time.perf_counter() - started
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     job_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
@@ -531,8 +510,8 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
     job = Job.objects.get(pk=job.pk)
     pages = Page.objects.filter(job=job).count()
     tail = started + wall - marks["last_page"] if marks["last_page"] else 0.0
-    main_busy = sum(v for k, v in timers.items()
-                    if not k.startswith(("analyze_page", "wake_listeners")))
+    # Per-page work on the main thread: the rules, and storing (page, findings, events).
+    main_busy = timers.get("rules", 0.0) + timers.get("store_page", 0.0)
     # pages/s over each tenth of the crawl: a per-page cost growing with the job shows here.
     tenth = max(len(page_times) // 10, 1)
     by_tenth = [round(tenth / (page_times[k + tenth - 1] - (page_times[k - 1] if k else started)), 1)
@@ -556,7 +535,6 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         "pages_per_s_by_tenth": by_tenth,
         "db_backend_cpu_s": (round(backend_cpu - backend_cpu0, 2)
                              if backend_cpu is not None and backend_cpu0 is not None else None),
-        "what_if": what_if,
         **_usage(),
     })
 
@@ -569,8 +547,6 @@ def _run_child(kind: str, args: argparse.Namespace, url: str, env: dict) -> dict
            "--concurrency", str(args.concurrency), "--pages", str(args.pages)]
     if kind == "sitelens" and args.profile:
         cmd += ["--profile", args.profile]
-    if kind == "sitelens":
-        cmd += [f"--what-if={w}" for w in args.what_if]
     started = time.perf_counter()
     proc = subprocess.run(cmd, check=False, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     elapsed = time.perf_counter() - started
@@ -654,12 +630,6 @@ def main() -> None:
                         help="run only one of the two crawls")
     parser.add_argument("--profile", default="",
                         help="write a cProfile of the Sitelens main thread to this file")
-    parser.add_argument("--what-if", action="append", default=[],
-                        choices=("no-wake", "stop-check-1s", "switch-1ms"),
-                        help="size a possible fix by patching the Sitelens process of this "
-                             "benchmark only: no-wake = no channel-layer push per page, "
-                             "stop-check-1s = read cancel_requested at most once a second, "
-                             "switch-1ms = sys.setswitchinterval(0.001) (GIL hand-over)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temp dir and the PostgreSQL database")
     parser.add_argument("--json", default="", help="also write all figures to this file")
@@ -680,8 +650,7 @@ def main() -> None:
         _migrate()
         return
     if args.child == "sitelens":
-        _sitelens_crawl(args.url, args.concurrency, args.pages, args.profile or None,
-                        args.what_if)
+        _sitelens_crawl(args.url, args.concurrency, args.pages, args.profile or None)
         return
 
     if args.profile:
@@ -788,8 +757,6 @@ def main() -> None:
                   f"({r['queries'] / max(r['pages'], 1):.1f} per page)"
                   + (f"; PostgreSQL backend CPU {r['db_backend_cpu_s']} s"
                      if r["db_backend_cpu_s"] is not None else ""))
-            if r["what_if"]:
-                print(f"  WHAT-IF variant (not Sitelens as shipped): {', '.join(r['what_if'])}")
             print("  main thread time (job_run wall = 100%):")
             print("\n".join(_fmt_phases(r)))
         for kind, rs in runs.items():

@@ -4,8 +4,8 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import views as accounts
+from apps.analyses.api.views import AnalysisViewSet
 from apps.core.api import system
-from apps.jobs.api.views import AnalysisViewSet
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -17,6 +17,7 @@ class OptionalSlashRouter(SimpleRouter):
 router = OptionalSlashRouter()
 router.register("analyses", AnalysisViewSet, basename="analysis")
 router.register("auth/api-keys", accounts.ApiKeyViewSet, basename="api-key")
+router.register("credentials", accounts.CredentialViewSet, basename="credential")
 
 
 def slash_optional(route: str, view, name: str):

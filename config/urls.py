@@ -11,7 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include("config.api")),
     path("api/", json_error_view(404, "not_found", "No such API endpoint.")),
-    path("", include("apps.jobs.urls")),
+    path("", include("apps.analyses.urls")),
     path("accounts/", include("apps.accounts.urls")),
 ]
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from apps.accounts.models import ApiKey, Plan, User
+from apps.accounts.models import ApiKey, Credential, Plan, User
 
 
 @admin.register(User)
@@ -28,3 +28,17 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "prefix", "user", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
     search_fields = ["name", "prefix", "user__email"]
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    """Never the secret: it is not a form field, a column or a search field here."""
+
+    list_display = ["name", "kind", "origin", "owner", "inline", "created_at", "last_used_at"]
+    list_filter = ["kind", "inline"]
+    search_fields = ["name", "origin", "owner__email"]
+    fields = ["owner", "name", "origin", "kind", "inline", "created_at", "last_used_at"]
+    readonly_fields = ["owner", "origin", "kind", "inline", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a secret is entered through the API, where it is validated

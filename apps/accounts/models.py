@@ -1,15 +1,36 @@
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
+
+from apps.accounts import crypto
+from apps.core.models import OwnedQuerySet
+
+DEFAULT_PLAN_NAME = "free"
+
+
+def normalize_email_address(email: str | None) -> str:
+    """The one normalisation of an e-mail address: trimmed and lower-cased.
+
+    Every way in (web sign-up, API registration, login, JWT, admin) stores and looks
+    up this form, so ``Alice@X.com`` and ``alice@x.com`` are one account.
+    """
+    return (email or "").strip().lower()
 
 
 class Plan(models.Model):
-    """Limits a user's analyses. Every user has one; `Plan.default()` is the fallback."""
+    """Limits a user's analyses. Every user has one; `Plan.default()` is the fallback.
+
+    The default plan is seeded from SITELENS_DEFAULT_PLAN_* (see settings): generous
+    on a self-hosted install, where the operator is the only customer.
+    """
 
     name = models.CharField(max_length=50, unique=True)
     analyses_per_month = models.PositiveIntegerField(default=100)
@@ -22,17 +43,26 @@ class Plan(models.Model):
 
     @classmethod
     def default(cls) -> Plan:
-        plan, _ = cls.objects.get_or_create(name="free")
+        plan, _ = cls.objects.get_or_create(name=DEFAULT_PLAN_NAME,
+                                            defaults=settings.SITELENS_DEFAULT_PLAN)
         return plan
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return normalize_email_address(email)
+
+    def get_by_natural_key(self, username: str) -> User:
+        """Log-in lookup (sessions, JWT): by the normalised address."""
+        return self.get(email=normalize_email_address(username))
+
     def _create_user(self, email: str, password: str | None, **extra) -> User:
         if not email:
             raise ValueError("An e-mail address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_email_address(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -61,11 +91,29 @@ class User(AbstractBaseUser, PermissionsMixin):
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
+    class Meta:
+        constraints = [
+            # Holds even for rows written around save() (bulk updates, raw SQL).
+            models.UniqueConstraint(Lower("email"), name="unique_user_email_ci"),
+        ]
+
     def __str__(self) -> str:
         return self.email
 
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email_address(self.email)
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email_address(self.email)
+        super().save(*args, **kwargs)
+
     def get_plan(self) -> Plan:
         return self.plan or Plan.default()
+
+
+class ApiKeyQuerySet(OwnedQuerySet):
+    owner_field = "user"
 
 
 class ApiKey(models.Model):
@@ -80,6 +128,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -108,3 +158,61 @@ class ApiKey(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class CredentialQuerySet(OwnedQuerySet):
+    def listed(self) -> CredentialQuerySet:
+        """Saved credentials (inline ones belong to the analysis that brought them)."""
+        return self.filter(inline=False)
+
+
+class Credential(models.Model):
+    """What to send to one origin so a site behind a login can be crawled.
+
+    The secret (password, header value, cookie) is encrypted at rest with the
+    deployment's credential key (`apps.accounts.crypto`) and leaves this model only
+    as request headers for its own origin: no serializer, event, log line or admin
+    page shows it. `inline` ones were given in an analysis request (`auth`) and are
+    deleted with that analysis.
+    """
+
+    class Kind(models.TextChoices):
+        BASIC = "basic"  # HTTP basic auth: username + password
+        HEADER = "header"  # one request header, e.g. Authorization: Bearer ...
+        COOKIE = "cookie"  # a Cookie header value
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="credentials")
+    name = models.CharField(max_length=100)
+    origin = models.CharField(max_length=300)  # scheme://host[:port], normalised
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    secret = models.TextField(editable=False)  # Fernet token of the JSON secret
+    inline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CredentialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind} for {self.origin})"
+
+    def __repr__(self) -> str:
+        return f"<Credential {self.pk}: {self.kind} for {self.origin}>"
+
+    def set_secret(self, data: dict[str, str]) -> None:
+        self.secret = crypto.encrypt(data)
+
+    def request_headers(self) -> dict[str, str]:
+        """The headers that carry this credential (for its origin only)."""
+        data = crypto.decrypt(self.secret)
+        if self.kind == self.Kind.BASIC:
+            token = base64.b64encode(f"{data['username']}:{data['password']}".encode()).decode()
+            return {"Authorization": f"Basic {token}"}
+        if self.kind == self.Kind.COOKIE:
+            return {"Cookie": data["cookie"]}
+        return {data["header"]: data["value"]}
+
+    def mark_used(self) -> None:
+        Credential.objects.filter(pk=self.pk).update(last_used_at=timezone.now())

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class AnalysesConfig(AppConfig):
     name = "apps.analyses"
     label = "analyses"
+
+    def ready(self) -> None:
+        from apps.analyses.options import Kind
+        from apps.analyses.pipeline import audit
+        from apps.analyses.selectors import audit_summary
+        from apps.jobs import kinds
+
+        kinds.register(kinds.JobKind(name=Kind.AUDIT, run=audit.run, summary=audit_summary))

@@ -1,17 +1,20 @@
+"""What an analysis found: findings, and the rules that could not finish on a page."""
+
 from __future__ import annotations
 
 from django.db import models
 
+from apps.analyses.analyzers.taxonomy import Outcome, Severity, choices
+from apps.core.models import OwnedQuerySet
 from apps.jobs.models import Job, Page
+from apps.web.urls import MAX_URL_LENGTH
 
 
-class Severity(models.TextChoices):
-    """axe-core's impact scale, used for SEO findings too."""
+class FindingQuerySet(OwnedQuerySet):
+    owner_field = "job__owner"
 
-    CRITICAL = "critical"
-    SERIOUS = "serious"
-    MODERATE = "moderate"
-    MINOR = "minor"
+    def violations(self) -> FindingQuerySet:
+        return self.filter(outcome=Outcome.VIOLATION)
 
 
 class Finding(models.Model):
@@ -20,10 +23,13 @@ class Finding(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="findings")
     page = models.ForeignKey(Page, null=True, blank=True, on_delete=models.CASCADE,
                              related_name="findings")
-    page_url = models.URLField(max_length=2083, blank=True)
+    page_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
     rule_id = models.CharField(max_length=80, db_index=True)
-    category = models.CharField(max_length=30)
-    severity = models.CharField(max_length=10, choices=Severity.choices, db_index=True)
+    # Every category the rule counts in, as the rule said when it ran (for display;
+    # the ?category= filter asks the registry which rules count in a category).
+    categories = models.JSONField(default=list)
+    severity = models.CharField(max_length=10, choices=choices(Severity), db_index=True)
+    outcome = models.CharField(max_length=20, choices=choices(Outcome), default=Outcome.VIOLATION.value)
     tags = models.JSONField(default=list, blank=True)
     selector = models.TextField(blank=True)
     snippet = models.TextField(blank=True)
@@ -32,9 +38,35 @@ class Finding(models.Model):
     help_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = FindingQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["job", "rule_id"]), models.Index(fields=["job", "severity"])]
 
     def __str__(self) -> str:
         return f"{self.rule_id} on {self.page_url}"
+
+
+class RuleFailure(models.Model):
+    """A rule that raised on a page (or on the site): its findings there are missing.
+
+    Recorded so the page does not look clean when it was not checked; the analysis
+    detail shows them as `incomplete_rules`.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="rule_failures")
+    page = models.ForeignKey(Page, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="rule_failures")
+    page_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)  # "" for a site rule
+    rule_id = models.CharField(max_length=80)
+    error_type = models.CharField(max_length=100)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["job", "rule_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} failed on {self.page_url or 'the site'} ({self.error_type})"

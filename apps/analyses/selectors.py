@@ -1,25 +1,67 @@
+"""Reads about analyses that several places need (API, pages, CLI, final event).
+
+Every function that takes several jobs answers in a fixed number of queries, so a
+list endpoint does not grow with its rows.
+"""
+
 from __future__ import annotations
 
-from django.db.models import Count
+from collections import defaultdict
 
-from apps.analyses.models import Finding, Severity
+from django.db.models import Count, Min
+
+from apps.analyses.analyzers.taxonomy import Outcome, Severity
+from apps.analyses.models import Finding, RuleFailure
 from apps.jobs.models import Job
 
+MAX_PAGE_URLS = 10
 
-def finding_counts(job: Job) -> dict[str, int]:
-    """{"critical": n, "serious": n, "moderate": n, "minor": n} for one job."""
-    counts = {severity.value: 0 for severity in Severity}
-    rows = Finding.objects.filter(job=job).values("severity").annotate(n=Count("id"))
-    for row in rows:
-        counts[row["severity"]] = row["n"]
-    return counts
+
+def _empty_counts() -> dict[str, int]:
+    return {**{severity.value: 0 for severity in Severity}, Outcome.NEEDS_REVIEW.value: 0}
 
 
 def finding_counts_for(jobs) -> dict:
-    """The same for many jobs in one query (list endpoints must not do N+1)."""
-    result = {job.pk: {severity.value: 0 for severity in Severity} for job in jobs}
-    rows = (Finding.objects.filter(job__in=list(result)).values("job_id", "severity")
+    """{job id: {"critical": n, "serious": n, "moderate": n, "minor": n, "needs_review": n}}:
+    violations by severity, and how many findings a person must review. One query."""
+    result = {job.pk: _empty_counts() for job in jobs}
+    rows = (Finding.objects.filter(job__in=list(result)).values("job_id", "severity", "outcome")
             .annotate(n=Count("id")))
     for row in rows:
-        result[row["job_id"]][row["severity"]] = row["n"]
+        key = row["severity"] if row["outcome"] == Outcome.VIOLATION else Outcome.NEEDS_REVIEW
+        result[row["job_id"]][key] += row["n"]
     return result
+
+
+def finding_counts(job: Job) -> dict[str, int]:
+    return finding_counts_for([job])[job.pk]
+
+
+def incomplete_rules_for(jobs) -> dict:
+    """{job id: [{"rule_id", "error_type", "pages", "page_urls"}]}: the rules that raised,
+    how often, and on which pages (the first few). Two queries."""
+    ids = [job.pk for job in jobs]
+    result: dict = {pk: [] for pk in ids}
+    groups = (RuleFailure.objects.filter(job__in=ids)
+              .values("job_id", "rule_id", "error_type")
+              .annotate(pages=Count("id"), first=Min("id")).order_by("job_id", "first"))
+    groups = list(groups)
+    if not groups:
+        return result
+    urls: dict = defaultdict(list)
+    for row in (RuleFailure.objects.filter(job__in=ids).order_by("id")
+                .values("job_id", "rule_id", "error_type", "page_url")):
+        key = (row["job_id"], row["rule_id"], row["error_type"])
+        if len(urls[key]) < MAX_PAGE_URLS:
+            urls[key].append(row["page_url"] or None)
+    for row in groups:
+        key = (row["job_id"], row["rule_id"], row["error_type"])
+        result[row["job_id"]].append({"rule_id": row["rule_id"], "error_type": row["error_type"],
+                                      "pages": row["pages"], "page_urls": urls[key]})
+    return result
+
+
+def audit_summary(job: Job) -> dict:
+    """What the final `completed` / `failed` event of an audit adds."""
+    return {"findings": finding_counts(job),
+            "incomplete_rules": len(incomplete_rules_for([job])[job.pk])}

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from apps.jobs.models import Job, JobEvent, Page
+from apps.jobs.services import job_cancel
 
 
 class PageInline(admin.TabularInline):
@@ -17,14 +18,13 @@ class JobAdmin(admin.ModelAdmin):
     list_display = ["id", "url", "owner", "status", "stage", "pages_done", "attempt", "created_at"]
     list_filter = ["status", "kind"]
     search_fields = ["url", "owner__email", "id"]
+    raw_id_fields = ["owner", "credential", "retry_of"]
     readonly_fields = ["id", "created_at", "started_at", "finished_at", "heartbeat_at", "worker",
                        "attempt", "pages_done", "pages_total"]
     actions = ["cancel_jobs"]
 
     @admin.action(description="Cancel selected analyses")
     def cancel_jobs(self, request, queryset):
-        from apps.jobs.services import job_cancel
-
         cancelled = 0
         for job in queryset.active():
             job_cancel(job=job)

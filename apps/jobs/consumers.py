@@ -1,9 +1,8 @@
-"""WebSocket /ws/v1/analyses/<id>/: the job's event log, replayed then live.
+"""WebSockets: one job's event log (`/ws/v1/analyses/<id>/`), replayed then live; and
+the dashboard stream (`/ws/v1/analyses/`): status and progress of all my jobs.
 
-Events are read from the event table, never from the channel-layer message
-itself: the layer only wakes the consumer up. So a message lost by the layer, a
-layer that cannot cross processes (the embedded in-memory one), or a client that
-reconnects with `?after=<id>` all end the same way: every event once, in order.
+Both read the event table through `apps.jobs.streams.tail`; the channel layer only
+wakes them (see that module). Authentication happens in `apps.jobs.ws_auth`.
 """
 
 from __future__ import annotations
@@ -15,47 +14,61 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from apps.jobs.events import events_after, group_name
-from apps.jobs.models import TERMINAL, Job
+from apps.jobs.events import group_name, last_event_id, owner_group_name
+from apps.jobs.streams import (
+    job_events,
+    owned_job_status,
+    owner_events,
+    parse_after,
+    parse_job_id,
+    tail,
+)
 
-BATCH = 200
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_SERVER_ERROR = 1011
 
 
-@database_sync_to_async
-def _owned_job_status(job_id: str, user) -> str | None:
-    return Job.objects.filter(pk=job_id, owner=user).values_list("status", flat=True).first()
+class _TailingConsumer(AsyncJsonWebsocketConsumer):
+    """Accepts an authenticated client, then pumps `tail` into it until it ends."""
 
+    groups_to_join: list[str]
+    until_final = False
 
-@database_sync_to_async
-def _events(job_id: str, after: int) -> list[dict]:
-    return [event.as_message() for event in events_after(job_id, after=after, limit=BATCH)]
-
-
-class AnalysisEventsConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
-        user = self.scope.get("user")
-        self.job_id = str(self.scope["url_route"]["kwargs"]["job_id"])
         self.pump = None
+        self.wake = asyncio.Event()
+        if self.scope.get("auth_error"):
+            await self.accept()
+            await self.close(code=CLOSE_SERVER_ERROR)  # try again later; not "anonymous"
+            return
+        user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if await _owned_job_status(self.job_id, user) is None:
+        prepared = await self.prepare(user)
+        if prepared is None:
             await self.close(code=CLOSE_NOT_FOUND)  # not yours or no such job: same answer
             return
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        after = query.get("after", ["0"])[0]
-        self.after = int(after) if after.isdigit() else 0
-        self.wake = asyncio.Event()
-        await self.channel_layer.group_add(group_name(self.job_id), self.channel_name)
+        self.groups_to_join, fetch, after = prepared
+        for group in self.groups_to_join:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-        self.pump = asyncio.create_task(self._pump())
+        self.pump = asyncio.create_task(self._pump(fetch, after))
+
+    async def prepare(self, user):
+        """(groups, fetch, after) for this connection, or None to refuse it with 4404."""
+        raise NotImplementedError
+
+    def query(self, name: str) -> str | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        return query.get(name, [None])[0]
 
     async def disconnect(self, code):
         if self.pump is not None:
             self.pump.cancel()
-            await self.channel_layer.group_discard(group_name(self.job_id), self.channel_name)
+            for group in self.groups_to_join:
+                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def job_wake(self, message):
         self.wake.set()
@@ -63,23 +76,33 @@ class AnalysisEventsConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         pass  # the stream is one-way; clients may send keep-alives
 
-    async def _pump(self) -> None:
-        poll = settings.SITELENS_EVENT_POLL_SECONDS
-        ended = False
-        while True:
-            self.wake.clear()
-            rows = await _events(self.job_id, self.after)
-            for row in rows:
+    async def _pump(self, fetch, after: int) -> None:
+        async for row in tail(fetch, after, self.wake, poll=settings.SITELENS_EVENT_POLL_SECONDS,
+                              until_final=self.until_final):
+            if row is not None:
                 await self.send_json(row)
-                self.after = row["id"]
-                if row["type"] == "status" and row["data"].get("status") in TERMINAL:
-                    ended = True
-            if len(rows) == BATCH:
-                continue
-            if ended:
-                await self.close(code=1000)  # the job ended and everything was sent
-                return
-            try:
-                await asyncio.wait_for(self.wake.wait(), timeout=poll)
-            except TimeoutError:
-                pass
+        await self.close(code=1000)  # the job ended and everything was sent
+
+
+class AnalysisEventsConsumer(_TailingConsumer):
+    """One job's events from `?after=<id>` (default: the beginning); closes after the
+    final status."""
+
+    until_final = True
+
+    async def prepare(self, user):
+        job_id = parse_job_id(self.scope["url_route"]["kwargs"]["job_id"])
+        if job_id is None or await owned_job_status(job_id, user) is None:
+            return None
+        return [group_name(job_id)], job_events(job_id), parse_after(self.query("after")) or 0
+
+
+class DashboardConsumer(_TailingConsumer):
+    """Status and progress events of every job of the user, from `?after=<id>`
+    (default: from now on). Each message carries its `job` id. Never ends by itself."""
+
+    async def prepare(self, user):
+        after = parse_after(self.query("after"))
+        if after is None:
+            after = await database_sync_to_async(last_event_id)()
+        return [owner_group_name(user.pk)], owner_events(user), after

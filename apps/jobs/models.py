@@ -1,8 +1,14 @@
-"""An analysis job, its event log and the pages it crawled.
+"""A job, its event log and the pages it crawled: the generic job runtime's state.
 
-State changes live here as methods that enforce the allowed transitions; the
-claim of a queued job is a conditional UPDATE so that a task delivered twice
-does the work once.
+State changes live here as methods that enforce the allowed transitions. Each is
+one conditional UPDATE that names the state it expects (queued, or running *for
+this worker*), so a task delivered twice, a cancel racing a claim, or a worker that
+was wrongly thought dead and carries on can never move a job that is no longer
+theirs. Every transition is announced through the one lifecycle hook
+(`apps.core.lifecycle`), after its transaction commits.
+
+A job's `kind` names what it does (registered in `apps.jobs.kinds`); this module
+knows no kind.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core import lifecycle
+from apps.core.models import OwnedQuerySet
+from apps.web.urls import MAX_URL_LENGTH
+
 
 class Status(models.TextChoices):
     QUEUED = "queued"
@@ -24,27 +34,18 @@ class Status(models.TextChoices):
 
 
 TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELLED})
+# The stage of a job nobody works on; a kind names the stages in between.
+STAGE_QUEUED = "queued"
+STAGE_DONE = "done"
+
+_ANNOUNCED = {
+    Status.SUCCEEDED: lifecycle.SUCCEEDED,
+    Status.FAILED: lifecycle.FAILED,
+    Status.CANCELLED: lifecycle.CANCELLED,
+}
 
 
-class Kind(models.TextChoices):
-    AUDIT = "audit"
-    SINGLE = "single"
-    FOCUS_GROUP = "focus_group"
-
-
-class Stage(models.TextChoices):
-    QUEUED = "queued"
-    VALIDATING = "validating"
-    CRAWLING = "crawling"
-    SITE_ANALYSIS = "site_analysis"
-    FINISHING = "finishing"
-    DONE = "done"
-
-
-class JobQuerySet(models.QuerySet):
-    def owned_by(self, user) -> JobQuerySet:
-        return self.filter(owner=user)
-
+class JobQuerySet(OwnedQuerySet):
     def active(self) -> JobQuerySet:
         return self.exclude(status__in=TERMINAL)
 
@@ -52,12 +53,15 @@ class JobQuerySet(models.QuerySet):
 class Job(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.AUDIT)
-    url = models.URLField(max_length=2083)
-    options = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(max_length=30)
+    url = models.URLField(max_length=MAX_URL_LENGTH)
+    options = models.JSONField(default=dict, blank=True)  # the kind's typed options, as JSON
+    # Sent to the target's origin only; an inline one is deleted with the job.
+    credential = models.ForeignKey("accounts.Credential", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="jobs")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED,
                               db_index=True)
-    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.QUEUED)
+    stage = models.CharField(max_length=30, default=STAGE_QUEUED)
     pages_done = models.PositiveIntegerField(default=0)
     pages_total = models.PositiveIntegerField(default=0)  # known so far, capped by max_pages
     error_code = models.CharField(max_length=50, blank=True)
@@ -65,8 +69,10 @@ class Job(models.Model):
     attempt = models.PositiveSmallIntegerField(default=0)
     idempotency_key = models.CharField(max_length=255, blank=True)
     cancel_requested = models.BooleanField(default=False)
-    worker = models.CharField(max_length=255, blank=True)  # "host:pid" of the claiming worker
+    worker = models.CharField(max_length=255, blank=True)  # apps.jobs.workers identity
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="retries")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -97,8 +103,10 @@ class Job(models.Model):
         end = self.finished_at or timezone.now()
         return round((end - self.started_at).total_seconds(), 3)
 
+    # -- transitions ----------------------------------------------------------------------
+
     def claim(self, *, worker: str) -> bool:
-        """Move queued → running for this worker; False if someone else has it.
+        """queued → running for `worker`; False if someone else has it (or it ended).
 
         A conditional UPDATE, so two deliveries of the same task cannot both win.
         """
@@ -116,26 +124,21 @@ class Job(models.Model):
         )
         if won:
             self.refresh_from_db()
+            lifecycle.announce(self, lifecycle.STARTED)
         return won
 
     def release(self, *, from_worker: str) -> bool:
-        """Put a running job whose worker died back in the queue (running → queued)."""
+        """running → queued, for a job whose worker died (only if it still has it)."""
         return (
             Job.objects.filter(pk=self.pk, status=Status.RUNNING, worker=from_worker)
-            .update(status=Status.QUEUED, worker="", stage=Stage.QUEUED)
+            .update(status=Status.QUEUED, worker="", stage=STAGE_QUEUED)
             == 1
         )
 
-    def beat(self, **fields) -> None:
-        """Persist progress fields and the heartbeat in one UPDATE."""
-        fields["heartbeat_at"] = timezone.now()
-        for name, value in fields.items():
-            setattr(self, name, value)
-        Job.objects.filter(pk=self.pk).update(**fields)
-
     def beat_while_ours(self, **fields) -> bool:
-        """Like `beat`, but only while this worker still owns the job and no cancel
-        was asked for: one UPDATE per page instead of a SELECT plus an UPDATE."""
+        """Persist progress fields and the heartbeat, only while this worker still owns
+        the job and no cancel was asked for: one UPDATE that is also the ownership and
+        cancel check (False when either fails; see `apps.jobs.runner`)."""
         fields["heartbeat_at"] = timezone.now()
         updated = (
             Job.objects.filter(pk=self.pk, status=Status.RUNNING, worker=self.worker,
@@ -148,34 +151,41 @@ class Job(models.Model):
                 setattr(self, name, value)
         return updated
 
-    def finish(self, status: Status, *, error_code: str = "", error: str = "") -> bool:
-        """Move a non-terminal job to a terminal status; False if it already ended."""
+    def finish(self, status: Status, *, error_code: str = "", error: str = "",
+               expected: Status = Status.RUNNING, worker: str | None = None) -> bool:
+        """Move the job from `expected` (running, for `worker` when given; else this
+        instance's worker) to a terminal `status`. False when it is not in that state
+        any more: it ended already, or another worker took it over."""
         assert status in TERMINAL
+        condition = Q(pk=self.pk, status=expected)
+        if expected == Status.RUNNING:
+            condition &= Q(worker=self.worker if worker is None else worker)
         now = timezone.now()
         updated = (
-            Job.objects.filter(pk=self.pk)
-            .exclude(status__in=TERMINAL)
-            .update(status=status, stage=Stage.DONE, error_code=error_code, error=error,
+            Job.objects.filter(condition)
+            .update(status=status, stage=STAGE_DONE, error_code=error_code, error=error,
                     finished_at=now, heartbeat_at=now)
             == 1
         )
         if updated:
-            self.status, self.stage, self.error_code, self.error = status, Stage.DONE, error_code, error
+            self.status, self.stage, self.error_code, self.error = status, STAGE_DONE, error_code, error
             self.finished_at = now
+            lifecycle.announce(self, _ANNOUNCED[status])
         return updated
 
     def request_cancel(self) -> bool:
-        """Ask a running job to stop, or cancel a queued one at once."""
-        if self.is_terminal:
-            return False
-        Job.objects.filter(pk=self.pk).update(cancel_requested=True)
-        self.cancel_requested = True
-        if self.status == Status.QUEUED:
-            return self.finish(Status.CANCELLED)
-        return True
+        """Ask the job to stop: True unless it had already ended.
 
-    def cancel_was_requested(self) -> bool:
-        return Job.objects.filter(pk=self.pk, cancel_requested=True).exists()
+        Decided by the database, not by this instance's (possibly stale) status: the
+        flag is set on any job that has not ended, and a running job's worker sees it
+        at its next heartbeat. A still-queued job is then cancelled by the caller
+        (`finish(CANCELLED, expected=QUEUED)`), which loses harmlessly to a claim.
+        """
+        asked = Job.objects.filter(pk=self.pk).exclude(status__in=TERMINAL).update(
+            cancel_requested=True) == 1
+        if asked:
+            self.cancel_requested = True
+        return asked
 
 
 class EventType(models.TextChoices):
@@ -209,12 +219,16 @@ class JobEvent(models.Model):
         }
 
 
+class PageQuerySet(OwnedQuerySet):
+    owner_field = "job__owner"
+
+
 class Page(models.Model):
     """A URL the crawler attempted. Unique per job, so a resumed job stores it once."""
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="pages")
-    url = models.URLField(max_length=2083)
-    final_url = models.URLField(max_length=2083, blank=True)
+    url = models.URLField(max_length=MAX_URL_LENGTH)
+    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True)
     depth = models.PositiveSmallIntegerField(default=0)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     content_type = models.CharField(max_length=255, blank=True)
@@ -228,6 +242,8 @@ class Page(models.Model):
     error = models.CharField(max_length=50, blank=True)
     source = models.CharField(max_length=20, blank=True)
     fetched_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PageQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

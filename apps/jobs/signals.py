@@ -11,13 +11,13 @@ import logging
 from django.dispatch import receiver
 from django_q.signals import post_spawn
 
+from apps.jobs.recovery import job_recover_stale
+
 logger = logging.getLogger(__name__)
 
 
 @receiver(post_spawn)
 def recover_on_worker_start(sender, proc_name, **kwargs) -> None:
-    from apps.jobs.services import job_recover_stale
-
     try:
         recovered = job_recover_stale()
     except Exception:  # never keep a worker from starting

@@ -4,10 +4,15 @@ Browsers always send Origin, so a foreign Origin is refused (cross-site WebSocke
 hijacking). Scripts send no Origin; they may authenticate with a token in the
 `Authorization` header (`Bearer <jwt>` or `Api-Key <key>`) or `?token=<jwt>`, but
 never with a cookie, because without Origin a cookie proves nothing.
+
+A failure to *check* a credential (the database is down) is not "anonymous": the
+scope is marked `auth_error` and the consumers close with 1011 so the client
+retries, instead of being told its valid token is wrong.
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddleware
@@ -16,10 +21,14 @@ from channels.middleware import BaseMiddleware
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from apps.accounts.authentication import user_for_api_key
+
+logger = logging.getLogger(__name__)
 
 
 def _header(scope, name: bytes) -> str | None:
@@ -38,7 +47,7 @@ def _user_from_token(kind: str, credential: str):
     try:
         token = auth.get_validated_token(credential)
         return auth.get_user(token)
-    except (InvalidToken, TokenError, Exception):
+    except (InvalidToken, TokenError, AuthenticationFailed):
         return None
 
 
@@ -56,7 +65,11 @@ class TokenAuthMiddleware(BaseMiddleware):
             if query.get("token"):
                 credential = ("Bearer", query["token"][0])
         if credential is not None:
-            scope["user"] = await _user_from_token(*credential) or AnonymousUser()
+            try:
+                scope["user"] = await _user_from_token(*credential) or AnonymousUser()
+            except DatabaseError:
+                logger.exception("WebSocket authentication could not reach the database")
+                scope["user"], scope["auth_error"] = AnonymousUser(), True
         elif _header(scope, b"origin") is None:
             scope["user"] = AnonymousUser()
         return await super().__call__(scope, receive, send)
@@ -69,6 +82,14 @@ class _CookieUserIfNoToken(AuthMiddleware):
         if "user" in scope:
             return await self.inner(scope, receive, send)
         return await super().__call__(scope, receive, send)
+
+    async def resolve_scope(self, scope):
+        try:
+            await super().resolve_scope(scope)
+        except DatabaseError:
+            logger.exception("WebSocket session authentication could not reach the database")
+            scope["user"]._wrapped = AnonymousUser()
+            scope["auth_error"] = True
 
 
 class OriginValidator:

@@ -33,6 +33,27 @@ if not SECRET_KEY:
         key_file.write_text(secrets.token_urlsafe(50))
     SECRET_KEY = key_file.read_text().strip()
 
+
+def _credential_keys() -> list[str]:
+    """Fernet keys for site credentials at rest (apps.accounts.crypto), newest first."""
+    keys = env_list("SITELENS_CREDENTIAL_KEYS")
+    if keys:
+        return keys
+    if not DEBUG and env_bool("SITELENS_REQUIRE_SECRET_KEY", False):
+        raise ImproperlyConfigured("SITELENS_CREDENTIAL_KEYS must be set in production")
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = VAR_DIR / "credential_key"
+    if not key_file.exists():
+        import base64
+        import os
+
+        key_file.write_text(base64.urlsafe_b64encode(os.urandom(32)).decode())
+        key_file.chmod(0o600)
+    return [key_file.read_text().strip()]
+
+
+SITELENS_CREDENTIAL_KEYS = _credential_keys()
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -220,14 +241,29 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 # host:port pairs that may be crawled although they are loopback/private. Tests and
 # `make demo` set it; production leaves it empty.
 SITELENS_ALLOWED_TARGETS = env_str("SITELENS_ALLOWED_TARGETS")
-# A running job whose heartbeat is older than this is considered abandoned.
+# A running job beats at least this often (also while it waits on a slow site), and
+# one whose heartbeat is older than the stale limit is taken to be abandoned. The
+# limit must exceed the longest single blocking step (one request: 60 s at most).
+SITELENS_HEARTBEAT_SECONDS = env_int("SITELENS_HEARTBEAT_SECONDS", 10, minimum=1)
 SITELENS_JOB_STALE_SECONDS = env_int("SITELENS_JOB_STALE_SECONDS", 180, minimum=1)
 SITELENS_MAX_ATTEMPTS = 3
-# Hard caps that the default plan allows; plans may lower them.
-SITELENS_MAX_PAGES_CAP = env_int("SITELENS_MAX_PAGES_CAP", 5000, minimum=1)
+# Hard caps no plan can exceed.
+SITELENS_MAX_PAGES_CAP = env_int("SITELENS_MAX_PAGES_CAP", 10_000, minimum=1)
 SITELENS_MAX_DEPTH_CAP = 20
+# The default plan, seeded by a migration and used for users without a plan. A
+# self-hosted install serves its operator, so the defaults are generous; lower them
+# for an install that strangers can sign up to.
+SITELENS_DEFAULT_PLAN = {
+    "analyses_per_month": env_int("SITELENS_DEFAULT_PLAN_ANALYSES_PER_MONTH", 10_000, minimum=0),
+    "max_pages_per_analysis": env_int("SITELENS_DEFAULT_PLAN_MAX_PAGES", SITELENS_MAX_PAGES_CAP,
+                                      minimum=1),
+    "max_concurrent_analyses": env_int("SITELENS_DEFAULT_PLAN_CONCURRENT", 5, minimum=1),
+    "api_rate_per_minute": env_int("SITELENS_DEFAULT_PLAN_API_RATE", 600, minimum=1),
+}
 # How often a WebSocket consumer re-reads the event table when nothing woke it.
 SITELENS_EVENT_POLL_SECONDS = 0.5 if not REDIS_URL else 5.0
+# A comment line on an idle Server-Sent Events stream, so proxies keep it open.
+SITELENS_SSE_KEEPALIVE_SECONDS = 15
 
 LOGGING = {
     "version": 1,

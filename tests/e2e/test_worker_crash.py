@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import override_settings
 
-from apps.jobs import services
 from apps.jobs.models import Job, Page, Status
 from tests.e2e.conftest import wait_for
+from tests.support.analyses import create_analysis
 from tests.support.testsite import TestSite
 
 pytestmark = pytest.mark.e2e
@@ -24,15 +24,15 @@ def slow_site():
 
 
 def test_it_resumes_a_job_whose_worker_was_killed(processes, slow_site, user):
-    job, _ = services.job_create(user=user, url=slow_site.url,
-                                 options={"max_pages": 40, "max_depth": 6, "concurrency": 1})
+    job = create_analysis(user, slow_site.url, enqueue=True, max_pages=40, max_depth=6,
+                          concurrency=1)
     processes.qcluster()
 
     wait_for(lambda: Page.objects.filter(job=job).count() >= 5, timeout=60,
              what="the first pages to be stored")
     job.refresh_from_db()
     assert job.status == Status.RUNNING and job.attempt == 1
-    worker_pid = int(job.worker.rsplit(":", 1)[1])
+    worker_pid = int(job.worker.split(":")[1])  # host:pid:start
     os.kill(worker_pid, signal.SIGKILL)
     stored_before_kill = set(Page.objects.filter(job=job).values_list("url", flat=True))
     requests_before_kill = len(slow_site.requests)

@@ -4,7 +4,9 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from apps.accounts.models import ApiKey, User
+from apps.accounts.credentials import CredentialSecretSerializer
+from apps.accounts.models import ApiKey, Credential, User, normalize_email_address
+from apps.web.urls import normalize_url, origin
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -12,7 +14,7 @@ class RegisterSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
 
     def validate_email(self, value: str) -> str:
-        value = value.lower()
+        value = normalize_email_address(value)
         if User.objects.filter(email=value).exists():
             raise serializers.ValidationError("A user with this e-mail address already exists.")
         return value
@@ -66,3 +68,29 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField()
+
+
+class CredentialSerializer(serializers.ModelSerializer):
+    """A saved credential as the API shows it: never its secret."""
+
+    class Meta:
+        model = Credential
+        fields = ["id", "name", "origin", "kind", "created_at", "last_used_at"]
+        read_only_fields = fields
+
+
+def validate_origin(value: str) -> str:
+    normalised = normalize_url(value.strip())
+    if normalised is None:
+        raise serializers.ValidationError("Enter the site's http(s) URL, e.g. https://example.com.")
+    return origin(normalised)
+
+
+class CredentialCreateSerializer(CredentialSecretSerializer):
+    name = serializers.CharField(max_length=100)
+    origin = serializers.CharField(max_length=300,
+                                   help_text="The site it is sent to (scheme, host, port); "
+                                             "any URL of the site is accepted.")
+
+    def validate_origin(self, value: str) -> str:
+        return validate_origin(value)

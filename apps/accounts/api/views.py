@@ -12,11 +12,13 @@ from apps.accounts.api.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
+    CredentialCreateSerializer,
+    CredentialSerializer,
     LogoutSerializer,
     RegisterSerializer,
     UserSerializer,
 )
-from apps.accounts.models import ApiKey, User
+from apps.accounts.models import ApiKey, Credential, User
 from apps.core.api.schema import ERRORS
 from apps.core.api.views import OwnedViewSet
 
@@ -73,7 +75,6 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OwnedViewSe
 
     queryset = ApiKey.objects.all()
     serializer_class = ApiKeySerializer
-    owner_field = "user"
     pagination_class = None
 
     @extend_schema(request=ApiKeyCreateSerializer,
@@ -95,3 +96,41 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OwnedViewSe
     @extend_schema(responses={200: ApiKeySerializer(many=True), **ERRORS(401)})
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+
+class CredentialViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        mixins.DestroyModelMixin, OwnedViewSet):
+    """Credentials for sites behind a login, each for one origin.
+
+    The secret is accepted once and never shown again: stored encrypted, sent only to
+    that origin (never across a redirect to another), absent from every response,
+    event, log line and admin page. Use one with `"credential": <id>` in an analysis.
+    """
+
+    queryset = Credential.objects.listed()
+    serializer_class = CredentialSerializer
+
+    @extend_schema(request=CredentialCreateSerializer,
+                   responses={201: CredentialSerializer, **ERRORS(400, 401)})
+    def create(self, request):
+        serializer = CredentialCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        credential = Credential(owner=request.user, name=data["name"], origin=data["origin"],
+                                kind=data["kind"])
+        credential.set_secret(data["secret"])
+        credential.save()
+        return Response(CredentialSerializer(credential).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: CredentialSerializer(many=True), **ERRORS(401)})
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: CredentialSerializer, **ERRORS(401, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(responses={204: None, **ERRORS(401, 404)})
+    def destroy(self, request, *args, **kwargs):
+        """Delete it; analyses that used it keep their results."""
+        return super().destroy(request, *args, **kwargs)

@@ -16,6 +16,7 @@ from apps.analyses.analyzers.base import (
     CRITICAL,
     MINOR,
     MODERATE,
+    SEO,
     SERIOUS,
     Issue,
     PageContext,
@@ -39,7 +40,7 @@ def _title(el) -> str:
 
 @page_rule(
     id="image-alt",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY, SEO),  # Lighthouse's SEO category includes it
     severity=CRITICAL,
     tags=(
         "cat.text-alternatives",
@@ -58,7 +59,7 @@ def _title(el) -> str:
 def image_alt(page: PageContext) -> Iterator[Issue]:
     """axe: has-alt | aria-label | aria-labelledby | non-empty-title | presentational role,
     and none of alt-space-value (alt=" " is announced as nothing yet is not alt="")."""
-    for img in dom.elements(page.tree, "img"):
+    for img in page.elements("img"):
         if page.is_hidden(img) or dom.role(img) in PRESENTATIONAL_ROLES:
             continue
         alt = img.get("alt")
@@ -77,7 +78,7 @@ def image_alt(page: PageContext) -> Iterator[Issue]:
 
 @page_rule(
     id="html-has-lang",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY,),
     severity=SERIOUS,
     tags=("cat.language", "wcag2a", "wcag311", "EN-301-549", "EN-9.3.1.1", "ACT"),
     title="<html> element must have a lang attribute",
@@ -140,7 +141,7 @@ def is_valid_lang(value: str) -> bool:
 
 @page_rule(
     id="html-lang-valid",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY,),
     severity=SERIOUS,
     tags=("cat.language", "wcag2a", "wcag311", "EN-301-549", "EN-9.3.1.1", "ACT"),
     title="<html> element must have a valid value for the lang attribute",
@@ -160,16 +161,16 @@ def html_lang_valid(page: PageContext) -> Iterator[Issue]:
 
 @page_rule(
     id="document-title",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY, SEO),  # Lighthouse's SEO category includes it
     severity=SERIOUS,
-    tags=("cat.text-alternatives", "wcag2a", "wcag242", "EN-301-549", "EN-9.2.4.2", "ACT", "seo"),
+    tags=("cat.text-alternatives", "wcag2a", "wcag242", "EN-301-549", "EN-9.2.4.2", "ACT"),
     title="Documents must have a <title> element",
     help="Give the page a short, unique, descriptive <title>; it names the tab and the search "
     "result.",
     help_url=axe_help_url("document-title"),
 )
 def document_title(page: PageContext) -> Iterator[Issue]:
-    """Shared by accessibility and SEO: one id, both tag families, one finding."""
+    """Shared by accessibility and SEO: one id, one finding, counted in both categories."""
     title = page.document.title
     if title is None:
         yield Issue("The page has no <title> element.", element=page.tree)
@@ -182,7 +183,7 @@ _UNLABELLED_INPUT_TYPES = frozenset({"hidden", "image", "button", "submit", "res
 
 @page_rule(
     id="label",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY,),
     severity=CRITICAL,
     tags=(
         "cat.forms",
@@ -203,12 +204,12 @@ def label(page: PageContext) -> Iterator[Issue]:
     non-empty-title | non-empty-placeholder. Also checks <select> here (axe has
     a separate select-name rule with the same checks)."""
     labels_for: dict[str, list] = {}
-    for lab in dom.elements(page.tree, "label"):
+    for lab in page.elements("label"):
         target = lab.get("for")
         if target:
             labels_for.setdefault(target, []).append(lab)
 
-    for field in dom.elements(page.tree, "input", "select", "textarea"):
+    for field in page.elements("input", "select", "textarea"):
         if field.tag == "input" and (field.get("type") or "").strip().lower() in (
             _UNLABELLED_INPUT_TYPES
         ):
@@ -222,20 +223,20 @@ def label(page: PageContext) -> Iterator[Issue]:
             field_id
             and page.by_id.get(field_id) is field
             and any(
-                not page.is_hidden(lab) and dom.content_text(lab)
+                not page.is_hidden(lab) and page.content_text(lab)
                 for lab in labels_for.get(field_id, ())
             )
         ):
             continue
         wrapper = next((a for a in field.iterancestors("label")), None)
-        if wrapper is not None and dom.content_text(wrapper):
+        if wrapper is not None and page.content_text(wrapper):
             continue
         yield Issue(f"<{field.tag}> form field has no label.", element=field)
 
 
 @page_rule(
     id="button-name",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY,),
     severity=CRITICAL,
     tags=(
         "cat.name-role-value",
@@ -254,7 +255,9 @@ def label(page: PageContext) -> Iterator[Issue]:
 def button_name(page: PageContext) -> Iterator[Issue]:
     """<button>, role=button, and <input type=button> (axe's input-button-name).
     Submit and reset inputs get a default name from the browser, so they pass."""
-    for el in dom.elements(page.tree):
+    candidates = {id(el): el for el in (*page.elements("button", "input"),
+                                         *page.with_role("button"))}
+    for el in sorted(candidates.values(), key=page.position):
         el_role = dom.role(el)
         is_input = el.tag == "input"
         input_type = (el.get("type") or "").strip().lower() if is_input else ""
@@ -274,7 +277,7 @@ def button_name(page: PageContext) -> Iterator[Issue]:
             if input_type == "image":
                 own = own or " ".join((el.get("alt") or "").split())
         else:
-            own = dom.content_text(el)
+            own = page.content_text(el)
         if page.aria_name(el) or own or _title(el):
             continue
         yield Issue("Button has no discernible text.", element=el)
@@ -282,7 +285,7 @@ def button_name(page: PageContext) -> Iterator[Issue]:
 
 @page_rule(
     id="link-name",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY,),
     severity=SERIOUS,
     tags=(
         "cat.name-role-value",
@@ -301,17 +304,17 @@ def button_name(page: PageContext) -> Iterator[Issue]:
     help_url=axe_help_url("link-name"),
 )
 def link_name(page: PageContext) -> Iterator[Issue]:
-    for link in dom.elements(page.tree, "a"):
+    for link in page.elements("a"):
         if link.get("href") is None or page.is_hidden(link):
             continue
-        if page.aria_name(link) or dom.content_text(link) or _title(link):
+        if page.aria_name(link) or page.content_text(link) or _title(link):
             continue
         yield Issue("Link has no discernible text.", element=link)
 
 
 @page_rule(
     id="duplicate-id",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY,),
     severity=MINOR,
     tags=("cat.parsing", "wcag2a-obsolete", "wcag411", "deprecated"),
     title="id attribute values must be unique",
@@ -321,8 +324,10 @@ def link_name(page: PageContext) -> Iterator[Issue]:
 def duplicate_id(page: PageContext) -> Iterator[Issue]:
     """One finding per duplicated value, on its second element (the first is the
     one references resolve to). Hidden elements count, as in axe."""
+    if max(page.id_counts.values(), default=0) < 2:
+        return
     reported: set[str] = set()
-    for el in dom.elements(page.tree):
+    for el in page.elements():
         el_id = el.get("id")
         if not el_id or el_id in reported or page.id_counts.get(el_id, 0) < 2:
             continue
@@ -347,7 +352,8 @@ def heading_level(el) -> int | None:
 
 
 def _headings(page: PageContext) -> Iterator[tuple[object, int]]:
-    for el in dom.elements(page.tree):
+    candidates = {id(el): el for el in (*page.elements(*HEADING_TAGS), *page.with_role("heading"))}
+    for el in sorted(candidates.values(), key=page.position):
         level = heading_level(el)
         if level is not None and not page.is_hidden(el):
             yield el, level
@@ -355,7 +361,7 @@ def _headings(page: PageContext) -> Iterator[tuple[object, int]]:
 
 @page_rule(
     id="heading-order",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY,),
     severity=MODERATE,
     tags=("cat.semantics", "best-practice"),
     title="Heading levels should only increase by one",
@@ -373,7 +379,7 @@ def heading_order(page: PageContext) -> Iterator[Issue]:
 
 @page_rule(
     id="empty-heading",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY,),
     severity=MINOR,
     tags=("cat.name-role-value", "best-practice"),
     title="Headings should not be empty",
@@ -382,7 +388,7 @@ def heading_order(page: PageContext) -> Iterator[Issue]:
 )
 def empty_heading(page: PageContext) -> Iterator[Issue]:
     for el, _level in _headings(page):
-        if page.aria_name(el) or dom.content_text(el) or _title(el):
+        if page.aria_name(el) or page.content_text(el) or _title(el):
             continue
         yield Issue("Heading has no text.", element=el)
 
@@ -415,7 +421,7 @@ def viewport_zoom_problem(content: str) -> str | None:
 
 @page_rule(
     id="meta-viewport",
-    category=ACCESSIBILITY,
+    categories=(ACCESSIBILITY,),
     severity=CRITICAL,
     tags=("cat.sensory-and-visual-cues", "wcag2aa", "wcag144", "EN-301-549", "EN-9.1.4.4", "ACT"),
     title="Zooming and scaling must not be disabled",
@@ -423,7 +429,7 @@ def viewport_zoom_problem(content: str) -> str | None:
     help_url=axe_help_url("meta-viewport"),
 )
 def meta_viewport(page: PageContext) -> Iterator[Issue]:
-    for meta in dom.elements(page.tree, "meta"):
+    for meta in page.elements("meta"):
         if (meta.get("name") or "").strip().lower() != "viewport":
             continue
         problem = viewport_zoom_problem(meta.get("content") or "")

@@ -21,27 +21,23 @@ from typing import TYPE_CHECKING, Any, Literal
 from lxml import etree
 
 from apps.analyses.analyzers import dom
-from apps.jobs.crawler.types import CrawledPage, RedirectHop
+from apps.analyses.analyzers.taxonomy import CATEGORIES, SEVERITIES, Category, Outcome, Severity
+from apps.web.types import HTML_CONTENT_TYPES, CrawledPage, RedirectHop
 
 if TYPE_CHECKING:
-    from apps.jobs.crawler.document import HtmlDocument
+    from apps.web.directives import RobotsDirectives
+    from apps.web.document import HtmlDocument
 
 logger = logging.getLogger(__name__)
 
-SEO = "seo"
-ACCESSIBILITY = "accessibility"
-LINKS = "links"
-CATEGORIES = (SEO, ACCESSIBILITY, LINKS)
-
-CRITICAL = "critical"
-SERIOUS = "serious"
-MODERATE = "moderate"
-MINOR = "minor"
-# axe-core's impact scale, most severe first; SEO rules use it too so that one
-# severity filter works across every category.
-SEVERITIES = (CRITICAL, SERIOUS, MODERATE, MINOR)
-
-HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
+# Short names for rule declarations (`categories=(SEO,)`, `severity=MINOR`).
+SEO = Category.SEO
+ACCESSIBILITY = Category.ACCESSIBILITY
+LINKS = Category.LINKS
+CRITICAL = Severity.CRITICAL
+SERIOUS = Severity.SERIOUS
+MODERATE = Severity.MODERATE
+MINOR = Severity.MINOR
 
 Scope = Literal["page", "site"]
 
@@ -51,7 +47,7 @@ class Finding:
     """One problem found by one rule, on one page (the unit that is stored)."""
 
     rule_id: str
-    category: str
+    categories: tuple[str, ...]  # every category it counts in (the rule's)
     severity: str
     tags: tuple[str, ...]
     page_url: str  # the URL as crawled (queued), the key of the page row
@@ -60,6 +56,7 @@ class Finding:
     message: str  # what is wrong here, specifically
     help: str  # the rule's one-line advice
     help_url: str
+    outcome: str = Outcome.VIOLATION  # or needs_review: a person must judge it
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,8 @@ class Issue:
     Give `element` and the selector and snippet are derived from it; give
     `selector`/`snippet` directly when there is no element (headers, site
     rules). Site rules must set `page_url`. `severity` overrides the rule's
-    default for this one occurrence.
+    default for this one occurrence. `needs_review=True` when the rule cannot decide
+    from markup alone (axe's "incomplete"): shown for a person to judge, not scored.
     """
 
     message: str
@@ -78,6 +76,7 @@ class Issue:
     snippet: str = ""
     page_url: str | None = None
     severity: str | None = None
+    needs_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,8 +84,13 @@ class RuleError:
     """A rule that raised; its issues for that page (or site) were dropped."""
 
     rule_id: str
-    page_url: str | None
-    error: str  # "ExceptionType: message"
+    page_url: str | None  # None for a site rule
+    error_type: str  # the exception's class name
+    message: str  # what it said (for operators; rules should not raise at all)
+
+    @property
+    def error(self) -> str:
+        return f"{self.error_type}: {self.message}"
 
 
 @dataclass
@@ -96,14 +100,17 @@ class AnalysisResult:
 
 
 class PageContext:
-    """What a page rule sees: one crawled page, plus caches shared by rules.
+    """What a page rule sees: one crawled page, and the per-page work rules share.
 
-    Built once per page, so lookups that several rules need (ids, hidden
-    checks) are computed once over the single parsed tree.
+    Built once per page. Everything several rules need is computed here at most
+    once, over the single parsed tree: the elements in document order and by tag,
+    the hidden set (one walk down the tree, not an ancestor walk per question), the
+    id index, and accessible-name text by element.
     """
 
     def __init__(self, page: CrawledPage) -> None:
         self.page = page
+        self._content_text: dict[etree._Element, str] = {}
 
     @property
     def url(self) -> str:
@@ -130,27 +137,106 @@ class PageContext:
         return self.page.document
 
     @property
+    def robots(self) -> RobotsDirectives | None:
+        """Meta robots and X-Robots-Tag, as the crawler parsed them."""
+        return self.page.robots
+
+    @property
     def tree(self) -> etree._Element:
         """The root element; only for rules that require a document."""
         return self.page.document.tree
 
+    # -- elements -----------------------------------------------------------------------
+
+    @cached_property
+    def all_elements(self) -> list[etree._Element]:
+        """Every element (no comments or PIs), in document order."""
+        return list(dom.elements(self.tree)) if self.document is not None else []
+
+    @cached_property
+    def _positions(self) -> dict[etree._Element, int]:
+        return {el: index for index, el in enumerate(self.all_elements)}
+
+    def position(self, el: etree._Element) -> int:
+        """Index of `el` in document order (to merge element lists back into order)."""
+        return self._positions[el]
+
+    @cached_property
+    def _by_tag(self) -> dict[str, list[etree._Element]]:
+        index: dict[str, list[etree._Element]] = {}
+        for el in self.all_elements:
+            index.setdefault(el.tag, []).append(el)
+        return index
+
+    def elements(self, *tags: str) -> list[etree._Element]:
+        """Elements with one of `tags` (all of them when none is given), in document order."""
+        if not tags:
+            return self.all_elements
+        if len(tags) == 1:
+            return self._by_tag.get(tags[0], [])
+        wanted = set(tags)
+        return [el for el in self.all_elements if el.tag in wanted]
+
+    @cached_property
+    def _by_role(self) -> dict[str, list[etree._Element]]:
+        index: dict[str, list[etree._Element]] = {}
+        for el in self.all_elements:
+            role = dom.role(el)
+            if role:
+                index.setdefault(role, []).append(el)
+        return index
+
+    def with_role(self, role: str) -> list[etree._Element]:
+        """Elements whose (first) role token is `role`, in document order."""
+        return self._by_role.get(role, [])
+
+    # -- hidden, ids, names ----------------------------------------------------------------
+
+    @cached_property
+    def hidden(self) -> frozenset[etree._Element]:
+        """Elements out of the accessibility tree (themselves or through an ancestor).
+
+        One walk: a subtree is hidden from the first element that hides itself
+        (see `dom.hides_subtree` for what markup can tell).
+        """
+        if self.document is None:
+            return frozenset()
+        found: set[etree._Element] = set()
+        for el in self.all_elements:
+            if el in found:
+                continue
+            if dom.hides_subtree(el):
+                found.update(dom.elements(el))
+        return frozenset(found)
+
+    def is_hidden(self, el: etree._Element) -> bool:
+        return el in self.hidden
+
     @cached_property
     def id_counts(self) -> Mapping[str, int]:
-        return dom.id_counts(self.tree) if self.document is not None else {}
+        counts: dict[str, int] = {}
+        for el in self.all_elements:
+            el_id = el.get("id")
+            if el_id:
+                counts[el_id] = counts.get(el_id, 0) + 1
+        return counts
 
     @cached_property
     def by_id(self) -> dict[str, etree._Element]:
         """First element for each id, as getElementById would return."""
         found: dict[str, etree._Element] = {}
-        if self.document is not None:
-            for el in dom.elements(self.tree):
-                el_id = el.get("id")
-                if el_id and el_id not in found:
-                    found[el_id] = el
+        for el in self.all_elements:
+            el_id = el.get("id")
+            if el_id and el_id not in found:
+                found[el_id] = el
         return found
 
-    def is_hidden(self, el: etree._Element) -> bool:
-        return dom.is_hidden(el)
+    def content_text(self, el: etree._Element) -> str:
+        """`dom.content_text` of `el`, computed once per element."""
+        text = self._content_text.get(el)
+        if text is None:
+            text = self._content_text[el] = dom.content_text(el)
+        return text
 
     def labelledby_text(self, el: etree._Element) -> str:
         """Text of the elements named by aria-labelledby ("" when none resolve)."""
@@ -159,7 +245,7 @@ class PageContext:
             target = self.by_id.get(ref)
             if target is not None:
                 label = (target.get("aria-label") or "").strip()
-                texts.append(label or dom.content_text(target))
+                texts.append(label or self.content_text(target))
         return " ".join(" ".join(texts).split())
 
     def aria_name(self, el: etree._Element) -> str:
@@ -242,7 +328,7 @@ class Rule:
     """A registered rule: its metadata and its check function."""
 
     id: str
-    category: str
+    categories: tuple[str, ...]
     severity: str
     tags: tuple[str, ...]
     title: str
@@ -256,7 +342,7 @@ class Rule:
         """The metadata, for documentation and the API (no function)."""
         return {
             "id": self.id,
-            "category": self.category,
+            "categories": list(self.categories),
             "severity": self.severity,
             "tags": list(self.tags),
             "title": self.title,
@@ -282,12 +368,21 @@ class Registry:
     def get(self, rule_id: str) -> Rule:
         return self._rules[rule_id]
 
+    def ids_in(self, category: str) -> list[str]:
+        """Ids of the rules that count in `category` (a rule may count in several)."""
+        return [r.id for r in self._rules.values() if category in r.categories]
+
+    def remove(self, rule_id: str) -> None:
+        """Unregister a rule (tests that register a throwaway rule clean up with this)."""
+        del self._rules[rule_id]
+
     def page_rule(self, **meta: Any) -> Callable[[PageCheck], PageCheck]:
         """Register `check(page: PageContext) -> Iterable[Issue]`.
 
-        Keywords: id, category, severity, tags, title, help, help_url, and
-        requires_document (default True; False for rules on status/headers
-        that must also run on pages without a parsed body).
+        Keywords: id, categories (a tuple: every category the rule counts in),
+        severity, tags, title, help, help_url, and requires_document (default
+        True; False for rules on status/headers that must also run on pages
+        without a parsed body).
         """
         return self._decorator("page", meta)
 
@@ -301,7 +396,7 @@ class Registry:
             self.add(
                 Rule(
                     id=meta["id"],
-                    category=meta["category"],
+                    categories=tuple(str(c) for c in meta["categories"]),
                     severity=meta["severity"],
                     tags=tuple(meta.get("tags", ())),
                     title=meta["title"],
@@ -320,8 +415,8 @@ class Registry:
         """Validate at import time, so a typo fails loudly instead of storing junk."""
         if rule.id in self._rules:
             raise ValueError(f"duplicate rule id {rule.id!r}")
-        if rule.category not in CATEGORIES:
-            raise ValueError(f"rule {rule.id!r}: unknown category {rule.category!r}")
+        if not rule.categories or any(c not in CATEGORIES for c in rule.categories):
+            raise ValueError(f"rule {rule.id!r}: unknown or no category in {rule.categories!r}")
         if rule.severity not in SEVERITIES:
             raise ValueError(f"rule {rule.id!r}: unknown severity {rule.severity!r}")
         self._rules[rule.id] = rule
@@ -330,6 +425,11 @@ class Registry:
 REGISTRY = Registry()
 page_rule = REGISTRY.page_rule
 site_rule = REGISTRY.site_rule
+
+
+def rule_ids_in(category: str) -> list[str]:
+    """Ids of the registered rules that count in `category`."""
+    return REGISTRY.ids_in(category)
 
 
 def all_rules() -> list[Rule]:
@@ -364,12 +464,12 @@ def run_site_rules(pages: list[PageSummary], registry: Registry = REGISTRY) -> A
 
 
 def analyze_page(page: CrawledPage, registry: Registry = REGISTRY) -> list[Finding]:
-    """Findings for one page. Crashing rules are logged and skipped."""
+    """Findings for one page (tests and shells; the pipeline keeps the rule errors too)."""
     return run_page_rules(page, registry).findings
 
 
 def analyze_site(pages: list[PageSummary], registry: Registry = REGISTRY) -> list[Finding]:
-    """Site-wide findings (each attached to a page URL). Crashing rules are logged."""
+    """Site-wide findings, each attached to a page URL (see `analyze_page`)."""
     return run_site_rules(pages, registry).findings
 
 
@@ -389,7 +489,7 @@ def _run(
         findings = [to_finding(rule, issue, page_url, selector) for issue in rule.check(ctx)]
     except Exception as exc:  # a buggy rule must not cost the page its analysis
         logger.exception("analyzer rule %s failed on %s", rule.id, page_url or "site")
-        result.errors.append(RuleError(rule.id, page_url, f"{type(exc).__name__}: {exc}"))
+        result.errors.append(RuleError(rule.id, page_url, type(exc).__name__, str(exc)[:500]))
         return
     result.findings.extend(findings)
 
@@ -413,7 +513,7 @@ def to_finding(
         snippet = snippet or dom.opening_tag(issue.element)
     return Finding(
         rule_id=rule.id,
-        category=rule.category,
+        categories=rule.categories,
         severity=severity,
         tags=rule.tags,
         page_url=url,
@@ -422,6 +522,7 @@ def to_finding(
         message=issue.message,
         help=rule.help,
         help_url=rule.help_url,
+        outcome=Outcome.NEEDS_REVIEW if issue.needs_review else Outcome.VIOLATION,
     )
 
 

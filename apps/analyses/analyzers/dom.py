@@ -1,8 +1,8 @@
 """Small, pure helpers over an lxml tree shared by the rules and the registry.
 
 They live apart from `HtmlDocument` so the crawler's parsed-document type stays
-small; the per-page caches that make them cheap (id counts, id lookup) are kept
-on `PageContext`, which is rebuilt for every page.
+small; the per-page caches that make them cheap (the hidden set, id counts and
+lookup, name text) are kept on `PageContext`, which is rebuilt for every page.
 """
 
 from __future__ import annotations
@@ -119,21 +119,6 @@ def hides_subtree(el: etree._Element) -> bool:
         return True
     style = el.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
-
-
-def is_hidden(el: etree._Element) -> bool:
-    """Roughly: is `el` out of the accessibility tree (itself or via an ancestor)?
-
-    Only markup is consulted (`hidden`, `aria-hidden="true"`, inline
-    `display:none`/`visibility:hidden`, template/noscript content). axe-core
-    uses computed styles, which a static analysis cannot see.
-    """
-    node: etree._Element | None = el
-    while node is not None:
-        if isinstance(node.tag, str) and hides_subtree(node):
-            return True
-        node = node.getparent()
-    return False
 
 
 def role(el: etree._Element) -> str:

@@ -1,18 +1,18 @@
 """SEO rules for one page, modelled on Lighthouse's SEO audits where one exists.
 
-`document-title` (missing/empty title) is shared with accessibility and lives
-in accessibility.py with an "seo" tag, so a page without a title yields one
-finding, not two.
+`document-title` and `image-alt` live in accessibility.py and count in the SEO
+category as well (as in Lighthouse), so a page without a title yields one finding
+that both categories see.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from apps.analyses.analyzers import dom
 from apps.analyses.analyzers.base import (
     MINOR,
     MODERATE,
@@ -22,7 +22,8 @@ from apps.analyses.analyzers.base import (
     PageContext,
     page_rule,
 )
-from apps.jobs.crawler.urls import normalize_url
+from apps.web.directives import GENERIC, SEARCH_ENGINE_BOTS, DirectiveSource
+from apps.web.urls import normalize_url
 
 TITLE_MAX = 60
 TITLE_MIN = 10
@@ -46,7 +47,7 @@ def _title_element(page: PageContext) -> etree._Element | None:
 
 @page_rule(
     id="title-too-long",
-    category=SEO,
+    categories=(SEO,),
     severity=MINOR,
     tags=("seo",),
     title="Title is too long",
@@ -64,7 +65,7 @@ def title_too_long(page: PageContext) -> Iterator[Issue]:
 
 @page_rule(
     id="title-too-short",
-    category=SEO,
+    categories=(SEO,),
     severity=MINOR,
     tags=("seo",),
     title="Title is too short",
@@ -83,7 +84,7 @@ def title_too_short(page: PageContext) -> Iterator[Issue]:
 
 @page_rule(
     id="meta-description",
-    category=SEO,
+    categories=(SEO,),
     severity=MODERATE,
     tags=("seo",),
     title="Document does not have a meta description",
@@ -97,7 +98,7 @@ def meta_description(page: PageContext) -> Iterator[Issue]:
     elif not content.strip():
         meta = next(
             el
-            for el in dom.elements(page.tree, "meta")
+            for el in page.elements("meta")
             if (el.get("name") or "").strip().lower() == "description"
         )
         yield Issue("The meta description is empty.", element=meta)
@@ -105,7 +106,7 @@ def meta_description(page: PageContext) -> Iterator[Issue]:
 
 @page_rule(
     id="multiple-h1",
-    category=SEO,
+    categories=(SEO,),
     severity=MINOR,
     tags=("seo",),
     title="Page has more than one <h1>",
@@ -114,14 +115,14 @@ def meta_description(page: PageContext) -> Iterator[Issue]:
 )
 def multiple_h1(page: PageContext) -> Iterator[Issue]:
     """One finding per extra <h1>, each pointing at the element to demote."""
-    h1s = list(dom.elements(page.tree, "h1"))
+    h1s = page.elements("h1")
     for position, h1 in enumerate(h1s[1:], start=2):
         yield Issue(f"This is <h1> number {position} of {len(h1s)} on the page.", element=h1)
 
 
 @page_rule(
     id="missing-h1",
-    category=SEO,
+    categories=(SEO,),
     severity=MODERATE,
     tags=("seo",),
     title="Page has no <h1>",
@@ -129,70 +130,76 @@ def multiple_h1(page: PageContext) -> Iterator[Issue]:
     help_url=GOOGLE_HEADINGS_DOCS,
 )
 def missing_h1(page: PageContext) -> Iterator[Issue]:
-    if next(dom.elements(page.tree, "h1"), None) is None:
+    if not page.elements("h1"):
         yield Issue("The page has no <h1> element.")
 
 
-_BLOCKING = frozenset({"noindex", "none"})
-_ROBOTS_META_NAMES = frozenset({"robots", "googlebot"})
-# X-Robots-Tag directives that take a value after a colon (not a user-agent prefix).
-_VALUED_DIRECTIVES = frozenset(
-    {"unavailable_after", "max-snippet", "max-image-preview", "max-video-preview"}
-)
-_UA_PREFIX = re.compile(r"^([a-z0-9_.\-]+)\s*:\s*(.*)$")
+def _unavailable_after_passed(value: str, now: datetime) -> bool:
+    """Whether an ``unavailable_after`` date (RFC 822/850 or ISO 8601) lies in the past."""
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return False  # Lighthouse: an unparsable date blocks nothing
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when < now
 
 
-def header_blocks_indexing(value: str) -> bool:
-    """Whether an X-Robots-Tag value says noindex/none to all robots or to Googlebot.
-
-    A "otherbot: noindex" prefix applies to that bot only and is ignored,
-    matching the meta names checked (robots, googlebot).
-    """
-    agent: str | None = None
-    for part in value.lower().split(","):
-        part = part.strip()
-        match = _UA_PREFIX.match(part)
-        if match and match.group(1) not in _VALUED_DIRECTIVES:
-            agent, part = match.group(1), match.group(2).strip()
-        if part in _BLOCKING and agent in (None, "googlebot"):
-            return True
-    return False
+def _blocks_indexing(source: DirectiveSource, now: datetime) -> bool:
+    return source.noindex or any(
+        name == "unavailable_after" and _unavailable_after_passed(value, now)
+        for name, value in source.values
+    )
 
 
 @page_rule(
-    id="is-indexable",
-    category=SEO,
+    id="is-crawlable",
+    categories=(SEO,),
     severity=SERIOUS,
     tags=("seo",),
     title="Page is blocked from indexing",
     help="Remove noindex from the robots meta tag and the X-Robots-Tag header if the page "
     "should appear in search results.",
     help_url=_lighthouse("seo/is-crawlable"),
+    requires_document=False,
 )
-def is_indexable(page: PageContext) -> Iterator[Issue]:
-    metas = [
-        el
-        for el in dom.elements(page.tree, "meta")
-        if (el.get("name") or "").strip().lower() in _ROBOTS_META_NAMES
-        and _BLOCKING & set(re.split(r"[\s,]+", (el.get("content") or "").strip().lower()))
-    ]
-    header = page.headers.get("x-robots-tag", "")
-    header_blocks = bool(header) and header_blocks_indexing(header)
-    if not metas and not header_blocks:
+def is_crawlable(page: PageContext) -> Iterator[Issue]:
+    """Lighthouse's is-crawlable (core/audits/seo/is-crawlable.js): the page fails only
+    when every crawler Lighthouse asks about (the generic one, Googlebot, bingbot,
+    DuckDuckBot, archive.org_bot) is told ``noindex``/``none`` or an
+    ``unavailable_after`` date that has passed. Directives come from the one parser
+    in apps.web.directives (meta robots, bot-specific metas, every X-Robots-Tag
+    line). Not judged: robots.txt, since the crawler never fetches a disallowed page.
+    """
+    if page.robots is None or page.status is None or not 200 <= page.status < 300:
         return
-    sources = [f'<meta name="{el.get("name")}" content="{el.get("content")}">' for el in metas]
-    if header_blocks:
-        sources.append(f"the X-Robots-Tag header ({header})")
-    message = "The page is blocked from indexing by " + " and ".join(sources) + "."
-    if metas:
-        yield Issue(message, element=metas[0])
+    now = datetime.now(UTC)
+    blocking_by_agent = [
+        [s for s in page.robots.for_agent(agent).sources if _blocks_indexing(s, now)]
+        for agent in (GENERIC, *SEARCH_ENGINE_BOTS)
+    ]
+    if not all(blocking_by_agent):
+        return
+    blocking = list(dict.fromkeys(s for sources in blocking_by_agent for s in sources))
+    described = [
+        f'<meta name="{s.agent}" content="{s.raw}">' if s.kind == "meta"
+        else f"the X-Robots-Tag header ({s.raw})"
+        for s in blocking
+    ]
+    message = "The page is blocked from indexing by " + " and ".join(described) + "."
+    meta = next((s for s in blocking if s.kind == "meta" and s.element is not None), None)
+    if meta is not None:
+        yield Issue(message, element=meta.element)
     else:
-        yield Issue(message, snippet=f"X-Robots-Tag: {header}")
+        yield Issue(message, snippet=f"X-Robots-Tag: {blocking[0].raw}")
 
 
 @page_rule(
     id="http-status-code",
-    category=SEO,
+    categories=(SEO,),
     severity=SERIOUS,
     tags=("seo",),
     title="Page has an unsuccessful HTTP status code",
@@ -207,7 +214,7 @@ def http_status_code(page: PageContext) -> Iterator[Issue]:
 
 @page_rule(
     id="redirect",
-    category=SEO,
+    categories=(SEO,),
     severity=MINOR,
     tags=("seo",),
     title="URL redirects",
@@ -252,7 +259,7 @@ _TEXT_DECORATION = " \t\n.…:;!?»«›‹<>→←-–—|"
 
 @page_rule(
     id="link-text",
-    category=SEO,
+    categories=(SEO,),
     severity=MINOR,
     tags=("seo",),
     title="Link does not have descriptive text",

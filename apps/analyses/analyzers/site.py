@@ -30,7 +30,7 @@ def _list_urls(urls: list[str]) -> str:
 
 @site_rule(
     id="duplicate-title",
-    category=SEO,
+    categories=(SEO,),
     severity=MODERATE,
     tags=("seo",),
     title="Several pages share the same title",
@@ -74,7 +74,7 @@ def _failure(target: PageSummary) -> str | None:
 
 @site_rule(
     id="broken-link",
-    category=LINKS,
+    categories=(LINKS,),
     severity=SERIOUS,
     tags=("links", "seo"),
     title="Page links to a broken page",
@@ -97,7 +97,7 @@ def broken_link(site: SiteContext) -> Iterator[Issue]:
 
 @site_rule(
     id="redirect-chain",
-    category=SEO,
+    categories=(SEO,),
     severity=MODERATE,
     tags=("seo",),
     title="URL goes through a chain of redirects",

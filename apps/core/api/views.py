@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from rest_framework import generics, viewsets
+from rest_framework import viewsets
 
 
 class OwnedQuerysetMixin:
-    """Filter `queryset` to objects owned by request.user (`owner_field`).
+    """Scope `queryset` to request.user through the model's `owned_by` (the one
+    owner-scoping rule, `apps.core.models.OwnedQuerySet`).
 
     Another user's id therefore answers 404, never 403, and never data.
     """
-
-    owner_field = "owner"
 
     def get_queryset(self):
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return queryset.none()
-        return queryset.filter(**{self.owner_field: self.request.user})
+        return queryset.owned_by(self.request.user)
 
 
 class OwnedViewSet(OwnedQuerysetMixin, viewsets.GenericViewSet):
-    pass
-
-
-class OwnedListView(OwnedQuerysetMixin, generics.ListAPIView):
     pass

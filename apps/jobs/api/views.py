@@ -1,138 +1,51 @@
-"""/api/v1/analyses: create, list, read, cancel, delete; pages, findings, events."""
+"""The job-level endpoints every kind shares: status, cancel, retry, delete, events,
+logs and the live event stream.
+
+`JobViewSet` knows no kind. An app exposes its kind under its own prefix by
+subclassing it (setting `serializer_class`, adding create/list/retrieve and its own
+sub-resources), e.g. `apps.analyses.api.views.AnalysisViewSet` at `/analyses`.
+"""
 
 from __future__ import annotations
 
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from apps.analyses.api.serializers import FindingSerializer
-from apps.analyses.models import Finding
-from apps.analyses.selectors import finding_counts_for
 from apps.core.api.schema import ERRORS
 from apps.core.api.views import OwnedViewSet
 from apps.jobs import services
-from apps.jobs.api.filters import AnalysisFilter, FindingFilter
-from apps.jobs.api.serializers import (
-    AnalysisCreateSerializer,
-    AnalysisSerializer,
-    EventSerializer,
-    PageSerializer,
-)
+from apps.jobs.api.renderers import EventStreamRenderer, PlainTextRenderer
+from apps.jobs.api.serializers import EventSerializer, JobStatusSerializer, LogLineSerializer
 from apps.jobs.events import events_after
-from apps.jobs.models import Job, Page
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="Retrying a create with the same key returns the analysis the first call made.",
-)
+from apps.jobs.logs import job_log
+from apps.jobs.models import Job
+from apps.jobs.sse import event_stream
+from apps.jobs.streams import parse_after
 
 EventPage = inline_serializer(
     name="EventPage",
-    fields={"results": EventSerializer(many=True), "next_after": serializers.IntegerField(allow_null=True)},
+    fields={"results": EventSerializer(many=True),
+            "next_after": serializers.IntegerField(allow_null=True)},
 )
+LogPage = inline_serializer(
+    name="LogPage",
+    fields={"results": LogLineSerializer(many=True),
+            "next_after": serializers.IntegerField(allow_null=True)},
+)
+AFTER = OpenApiParameter("after", OpenApiTypes.INT, description="Only entries with a larger id.")
 
 
-class AnalysisViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
-    queryset = Job.objects.all()
-    serializer_class = AnalysisSerializer
-    filterset_class = AnalysisFilter
-    lookup_value_regex = "[0-9a-fA-F-]{36}"
-
-    def _with_counts(self, jobs):
-        counts = finding_counts_for(jobs)
-        for job in jobs:
-            job.finding_counts = counts[job.pk]
-        return jobs
-
-    @extend_schema(responses={200: AnalysisSerializer(many=True), **ERRORS(400, 401)})
-    def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(self._with_counts(page), many=True).data)
-
-    @extend_schema(responses={200: AnalysisSerializer, **ERRORS(401, 404)})
-    def retrieve(self, request, *args, **kwargs):
-        return super().retrieve(request, *args, **kwargs)
-
-    @extend_schema(
-        request=AnalysisCreateSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: AnalysisSerializer, 200: AnalysisSerializer, **ERRORS(400, 401, 429)},
-        description="Queue an audit. 201 when created; 200 when an Idempotency-Key replays "
-                    "an earlier request.",
-    )
-    def create(self, request):
-        serializer = AnalysisCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key", "").strip()[:255]
-        job, created = services.job_create(
-            user=request.user, url=serializer.validated_data["url"],
-            kind=serializer.validated_data["kind"], options=serializer.to_options(),
-            idempotency_key=key,
-        )
-        return Response(AnalysisSerializer(job).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-    @extend_schema(responses={204: None, **ERRORS(401, 404)})
-    def destroy(self, request, *args, **kwargs):
-        services.job_delete(job=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(request=None, responses={202: AnalysisSerializer, **ERRORS(401, 404, 409)})
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        job = services.job_cancel(job=self.get_object())
-        return Response(AnalysisSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(responses={200: PageSerializer(many=True), **ERRORS(401, 404)})
-    @action(detail=True, methods=["get"], filterset_class=None)
-    def pages(self, request, pk=None):
-        job = self.get_object()
-        page = self.paginate_queryset(Page.objects.filter(job=job).order_by("id"))
-        return self.get_paginated_response(PageSerializer(page, many=True).data)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("rule", OpenApiTypes.STR, description="Rule id, e.g. image-alt"),
-            OpenApiParameter("severity", OpenApiTypes.STR, many=True,
-                             enum=["critical", "serious", "moderate", "minor"]),
-            OpenApiParameter("category", OpenApiTypes.STR),
-            OpenApiParameter("page_id", OpenApiTypes.INT),
-            OpenApiParameter("page_url", OpenApiTypes.STR),
-        ],
-        responses={200: FindingSerializer(many=True), **ERRORS(400, 401, 404)},
-    )
-    @action(detail=True, methods=["get"], filterset_class=None)
-    def findings(self, request, pk=None):
-        job = self.get_object()
-        filterset = FindingFilter(request.query_params, queryset=Finding.objects.filter(job=job))
-        if not filterset.is_valid():
-            raise serializers.ValidationError(filterset.errors)
-        page = self.paginate_queryset(filterset.qs.order_by("id"))
-        return self.get_paginated_response(FindingSerializer(page, many=True).data)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("after", OpenApiTypes.INT, description="Only events with a larger id."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="At most this many (≤ 500)."),
-        ],
-        responses={200: EventPage, **ERRORS(400, 401, 404)},
-    )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
-    def events(self, request, pk=None):
-        job = self.get_object()
-        after = _non_negative_int(request.query_params, "after", 0)
-        limit = min(_non_negative_int(request.query_params, "limit", 500) or 500, 500)
-        rows = events_after(job.pk, after=after, limit=limit)
-        return Response({
-            "results": EventSerializer(rows, many=True).data,
-            "next_after": rows[-1].id if rows else after,
-        })
-
-
-def _non_negative_int(params, name: str, default: int) -> int:
+def non_negative_int(params, name: str, default: int) -> int:
     raw = params.get(name)
     if raw in (None, ""):
         return default
@@ -141,3 +54,115 @@ def _non_negative_int(params, name: str, default: int) -> int:
     return int(raw)
 
 
+class JobViewSet(mixins.RetrieveModelMixin, OwnedViewSet):
+    queryset = Job.objects.all()
+    lookup_value_regex = "[0-9a-fA-F-]{36}"
+
+    def serialize(self, job: Job) -> dict:
+        """The kind's representation of one job (subclasses add their counts)."""
+        return self.get_serializer(job).data
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors leave in the one JSON error shape whatever renderer the action chose.
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @extend_schema(responses={204: None, **ERRORS(401, 404)})
+    def destroy(self, request, *args, **kwargs):
+        """Delete with everything it produced (a running one is stopped first)."""
+        services.job_delete(job=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses={200: JobStatusSerializer, **ERRORS(401, 404)})
+    @action(detail=True, methods=["get"], url_path="status", filterset_class=None)
+    def job_status(self, request, pk=None):
+        """Status, stage and progress only: cheap to poll."""
+        return Response(JobStatusSerializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses={202: None, **ERRORS(401, 404, 409)})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        """Cancel a queued one at once; a running one stops within one page and keeps
+        what it did. 409 when it already ended."""
+        job = services.job_cancel(job=self.get_object())
+        return Response(self.serialize(job), status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={201: None, **ERRORS(401, 404, 409, 429)})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def retry(self, request, pk=None):
+        """A new run with the same options, for a failed or cancelled one (409 otherwise).
+        The new one names this one in `retry_of`; this one lists it in `retries`."""
+        new = services.job_retry(job=self.get_object())
+        return Response(self.serialize(new), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[AFTER, OpenApiParameter("limit", OpenApiTypes.INT,
+                                            description="At most this many (≤ 500).")],
+        responses={200: EventPage, **ERRORS(400, 401, 404)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def events(self, request, pk=None):
+        """The stored event log, oldest first; page with `after=<next_after>`."""
+        job = self.get_object()
+        after = non_negative_int(request.query_params, "after", 0)
+        limit = min(non_negative_int(request.query_params, "limit", 500) or 500, 500)
+        rows = events_after(job.pk, after=after, limit=limit)
+        return Response({
+            "results": EventSerializer(rows, many=True).data,
+            "next_after": rows[-1].id if rows else after,
+        })
+
+    @extend_schema(
+        parameters=[
+            AFTER,
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "text"],
+                             description="`text` for plain lines a person can read."),
+        ],
+        responses={200: LogPage, (200, "text/plain"): OpenApiTypes.STR,
+                   **ERRORS(400, 401, 404)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None,
+            renderer_classes=[JSONRenderer, PlainTextRenderer])
+    def logs(self, request, pk=None):
+        """The job's log: crawl notes, warnings, status changes and the outcome."""
+        job = self.get_object()
+        after = non_negative_int(request.query_params, "after", 0)
+        lines = job_log(job.pk, after=after)
+        if request.accepted_renderer.format == "text":
+            return Response("".join(line.as_text() + "\n" for line in lines),
+                            content_type="text/plain; charset=utf-8")
+        return Response({
+            "results": [line.__dict__ for line in lines],
+            "next_after": lines[-1].id if lines else after,
+        })
+
+    @extend_schema(
+        parameters=[
+            AFTER,
+            OpenApiParameter("Last-Event-ID", OpenApiTypes.INT, OpenApiParameter.HEADER,
+                             description="Resume after this event (sent by EventSource)."),
+        ],
+        responses={200: OpenApiResponse(
+            response=OpenApiTypes.STR,
+            description="`text/event-stream`: the events of the WebSocket stream "
+                        "(`id`, `event` = type, `data` = the event as JSON), a `: keep-alive` "
+                        "comment every 15 s, closed after the final status."),
+            **ERRORS(400, 401, 404)},
+    )
+    @action(detail=True, methods=["get"], url_path="events/stream", filterset_class=None,
+            pagination_class=None, renderer_classes=[EventStreamRenderer, JSONRenderer])
+    def events_stream(self, request, pk=None):
+        """Server-Sent Events: the job's events, replayed then live."""
+        job = self.get_object()
+        raw = request.headers.get("Last-Event-ID") or request.query_params.get("after")
+        after = parse_after(raw)
+        if raw not in (None, "") and after is None:
+            raise serializers.ValidationError(
+                {"after": ["Last-Event-ID / after must be a non-negative integer."]})
+        response = StreamingHttpResponse(event_stream(str(job.pk), after or 0),
+                                         content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
+        return response

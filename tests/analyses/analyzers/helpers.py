@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from apps.analyses.analyzers import Finding, analyze_page
-from apps.jobs.crawler.document import HtmlDocument
-from apps.jobs.crawler.types import CrawledPage, RedirectHop
+from apps.web.directives import SEARCH_ENGINE_BOTS, RobotsDirectives
+from apps.web.document import HtmlDocument
+from apps.web.types import CrawledPage, RedirectHop
 
 URL = "https://example.com/page"
 
@@ -30,15 +31,24 @@ def make_page(
     redirects: list[RedirectHop] | None = None,
 ) -> CrawledPage:
     final = final_url or url
+    headers = headers or {}
+    document = HtmlDocument.parse(html, final) if html is not None else None
+    # As the crawler does: every response's robots directives, parsed once.
+    robots = RobotsDirectives.parse(
+        document.named_metas if document is not None else (),
+        [headers["x-robots-tag"]] if "x-robots-tag" in headers else [],
+        agents=("sitelensbot", *SEARCH_ENGINE_BOTS),
+    )
     return CrawledPage(
         url=url,
         depth=0,
         final_url=final,
         status=status,
         content_type="text/html",
-        headers=headers or {},
+        headers=headers,
         redirects=redirects or [],
-        document=HtmlDocument.parse(html, final) if html is not None else None,
+        document=document,
+        robots=robots if status is not None else None,
     )
 
 

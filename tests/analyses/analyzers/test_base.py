@@ -16,12 +16,13 @@ from apps.analyses.analyzers import (
     PageSummary,
     all_rules,
     analyze_page,
+    rule_ids_in,
     run_page_rules,
     run_site_rules,
 )
 from apps.analyses.analyzers.base import MINOR, SEO, SERIOUS, Registry
 from apps.analyses.analyzers.dom import css_selector, opening_tag
-from apps.jobs.crawler.types import CrawledPage, RedirectHop
+from apps.web.types import CrawledPage, RedirectHop
 from tests.analyses.analyzers.helpers import URL, html_doc, make_page
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -79,11 +80,12 @@ def test_it_truncates_long_snippets_to_about_200_characters():
 def test_it_fills_a_finding_from_the_rule_and_the_element():
     html = html_doc('<h1>Main topic</h1><img id="logo" src="/logo.png">')
     (finding,) = [f for f in analyze_page(make_page(html)) if f.rule_id == "image-alt"]
-    assert (finding.category, finding.severity, finding.page_url) == (
-        "accessibility",
+    assert (finding.categories, finding.severity, finding.page_url) == (
+        ("accessibility", "seo"),
         "critical",
         URL,
     )
+    assert finding.outcome == "violation"
     assert (finding.selector, finding.snippet) == ("#logo", '<img id="logo" src="/logo.png">')
     assert "wcag111" in finding.tags
     assert finding.help_url == "https://dequeuniversity.com/rules/axe/4.10/image-alt"
@@ -93,11 +95,24 @@ def test_it_reports_nothing_on_a_clean_page():
     assert analyze_page(make_page(html_doc("<h1>Main topic</h1><p>Body text.</p>"))) == []
 
 
-def test_it_reports_a_shared_rule_once_with_both_tag_families():
+def test_it_reports_a_shared_rule_once_counted_in_both_categories():
     html = html_doc("<h1>Main topic</h1>", head='<meta name="description" content="d">')
     title_findings = [f for f in analyze_page(make_page(html)) if "title" in f.rule_id]
     assert [f.rule_id for f in title_findings] == ["document-title"]
-    assert {"wcag242", "seo"} <= set(title_findings[0].tags)
+    assert title_findings[0].categories == ("accessibility", "seo")
+    assert "wcag242" in title_findings[0].tags
+
+
+def test_it_lists_the_rules_of_a_category_including_shared_ones():
+    assert {"document-title", "image-alt", "meta-description"} <= set(rule_ids_in("seo"))
+    assert "meta-description" not in rule_ids_in("accessibility")
+    assert "broken-link" in rule_ids_in("links")
+
+
+def test_it_marks_an_issue_that_needs_review():
+    registry = _registry_with(lambda page: [Issue("Maybe.", needs_review=True)])
+    (finding,) = run_page_rules(make_page(html_doc()), registry).findings
+    assert finding.outcome == "needs_review"
 
 
 def _registry_with(*checks, scope: str = "page") -> Registry:
@@ -106,7 +121,7 @@ def _registry_with(*checks, scope: str = "page") -> Registry:
     for i, check in enumerate(checks):
         register(
             id=f"rule-{i}",
-            category=SEO,
+            categories=(SEO,),
             severity=MINOR,
             tags=("seo",),
             title="t",
@@ -211,21 +226,21 @@ def test_it_skips_document_rules_on_a_page_without_a_document():
 def test_it_rejects_a_duplicate_rule_id():
     registry = _registry_with(lambda page: [])
     with pytest.raises(ValueError, match="duplicate"):
-        registry.page_rule(id="rule-0", category=SEO, severity=MINOR, title="t", help="h")(
+        registry.page_rule(id="rule-0", categories=(SEO,), severity=MINOR, title="t", help="h")(
             lambda page: []
         )
 
 
 def test_it_rejects_a_severity_outside_the_axe_scale():
     with pytest.raises(ValueError, match="severity"):
-        Registry().page_rule(id="x", category=SEO, severity="high", title="t", help="h")(
+        Registry().page_rule(id="x", categories=(SEO,), severity="high", title="t", help="h")(
             lambda page: []
         )
 
 
 def test_it_rejects_an_unknown_category():
     with pytest.raises(ValueError, match="category"):
-        Registry().page_rule(id="x", category="perf", severity=MINOR, title="t", help="h")(
+        Registry().page_rule(id="x", categories=("perf",), severity=MINOR, title="t", help="h")(
             lambda page: []
         )
 
@@ -253,7 +268,7 @@ def test_it_registers_every_documented_rule():
             "meta-description",
             "multiple-h1",
             "missing-h1",
-            "is-indexable",
+            "is-crawlable",
             "http-status-code",
             "redirect",
             "link-text",
@@ -266,7 +281,7 @@ def test_it_registers_every_documented_rule():
 
 def test_it_describes_rules_without_their_function():
     described = {r.id: r.as_dict() for r in all_rules()}["broken-link"]
-    assert described["category"] == "links" and described["scope"] == "site"
+    assert described["categories"] == ["links"] and described["scope"] == "site"
     assert "check" not in described
 
 

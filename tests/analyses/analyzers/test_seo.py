@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.analyses.analyzers.seo import header_blocks_indexing
-from apps.jobs.crawler.types import RedirectHop
+from apps.web.types import RedirectHop
 from tests.analyses.analyzers.helpers import URL, body_findings, findings, html_doc
 
 DESCRIPTION = '<meta name="description" content="What this page is about.">'
@@ -84,7 +83,7 @@ def test_it_accepts_a_page_with_an_h1():
     assert body_findings("missing-h1", "<div><h1>A</h1></div>") == []
 
 
-# is-indexable
+# is-crawlable (Lighthouse: fails only when every crawler it asks about is blocked)
 
 
 @pytest.mark.parametrize(
@@ -92,18 +91,19 @@ def test_it_accepts_a_page_with_an_h1():
     [
         '<meta name="robots" content="noindex, follow">',
         '<meta name="ROBOTS" content="NONE">',
-        '<meta name="googlebot" content="noindex">',
+        '<meta name="robots" content="noindex nofollow">',
     ],
 )
 def test_it_flags_a_noindex_meta_tag(meta):
     html = html_doc("<h1>x</h1>", head=f"<title>A good title</title>{DESCRIPTION}{meta}")
-    (finding,) = findings("is-indexable", html)
+    (finding,) = findings("is-crawlable", html)
     assert finding.snippet.startswith("<meta") and "meta name=" in finding.message
+    assert finding.categories == ("seo",)
 
 
 def test_it_flags_a_noindex_header_and_says_so():
     (finding,) = findings(
-        "is-indexable", with_title("A good title"), headers={"x-robots-tag": "noindex"}
+        "is-crawlable", with_title("A good title"), headers={"x-robots-tag": "noindex"}
     )
     assert "X-Robots-Tag header" in finding.message and finding.snippet == "X-Robots-Tag: noindex"
 
@@ -112,7 +112,7 @@ def test_it_names_both_sources_in_one_finding():
     html = html_doc(
         "<h1>x</h1>", head='<title>A good title</title><meta name="robots" content="noindex">'
     )
-    (finding,) = findings("is-indexable", html, headers={"x-robots-tag": "noindex"})
+    (finding,) = findings("is-crawlable", html, headers={"x-robots-tag": "noindex"})
     assert "meta name" in finding.message and "X-Robots-Tag" in finding.message
 
 
@@ -120,23 +120,46 @@ def test_it_accepts_an_indexable_page():
     html = html_doc(
         "<h1>x</h1>", head='<title>A good title</title><meta name="robots" content="index, follow">'
     )
-    assert findings("is-indexable", html, headers={"x-robots-tag": "noarchive"}) == []
+    assert findings("is-crawlable", html, headers={"x-robots-tag": "noarchive"}) == []
+
+
+def test_it_passes_when_only_one_bot_is_blocked_as_lighthouse_does():
+    html = html_doc(
+        "<h1>x</h1>", head='<title>A good title</title><meta name="googlebot" content="noindex">'
+    )
+    assert findings("is-crawlable", html) == []
+
+
+def test_it_fails_when_every_known_bot_is_blocked_one_by_one():
+    head = "<title>A good title</title>" + "".join(
+        f'<meta name="{bot}" content="noindex">'
+        for bot in ("googlebot", "bingbot", "duckduckbot", "archive.org_bot")
+    )
+    assert findings("is-crawlable", html_doc("<h1>x</h1>", head=head)) == []  # generic allowed
+    head += '<meta name="robots" content="noindex">'
+    assert len(findings("is-crawlable", html_doc("<h1>x</h1>", head=head))) == 1
 
 
 @pytest.mark.parametrize(
     "value, blocks",
     [
         ("noindex", True),
-        ("googlebot: noindex", True),
-        ("googlebot: nofollow, noindex", True),
+        ("googlebot: noindex", False),  # one bot only
         ("otherbot: noindex", False),
-        ("otherbot: noindex, googlebot: nofollow", False),
-        ("unavailable_after: 2030-01-01, noindex", True),
+        ("unavailable_after: 25 Jun 2010 15:00:00 GMT", True),  # a date in the past
+        ("unavailable_after: 2999-01-01", False),
+        ("unavailable_after: not a date", False),
         ("max-snippet: 20", False),
     ],
 )
-def test_it_reads_user_agent_prefixes_in_the_robots_header(value, blocks):
-    assert header_blocks_indexing(value) is blocks
+def test_it_reads_the_robots_header_as_lighthouse_does(value, blocks):
+    assert bool(findings("is-crawlable", with_title("A good title"),
+                         headers={"x-robots-tag": value})) is blocks
+
+
+def test_it_ignores_a_noindex_on_an_error_page():
+    assert findings("is-crawlable", with_title("A good title"), status=404,
+                    headers={"x-robots-tag": "noindex"}) == []
 
 
 # http-status-code

@@ -58,7 +58,7 @@ def test_it_flags_a_link_to_a_crawled_error_page_on_the_source():
         page("/ok"),
     ]
     (finding,) = rule("broken-link", pages)
-    assert (finding.page_url, finding.category) == (BASE + "/", "links")
+    assert (finding.page_url, finding.categories) == (BASE + "/", ("links",))
     assert BASE + "/gone" in finding.message and "404" in finding.message
 
 

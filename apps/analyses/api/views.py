@@ -1,0 +1,132 @@
+"""/api/v1/analyses: create, validate, estimate, list, read; pages and findings.
+
+The job-level endpoints (status, cancel, retry, delete, events, logs, the event
+stream) come from `apps.jobs.api.views.JobViewSet`.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.analyses import services
+from apps.analyses.analyzers.taxonomy import CATEGORIES, OUTCOMES, SEVERITIES
+from apps.analyses.api.filters import AnalysisFilter, FindingFilter
+from apps.analyses.api.serializers import AnalysisSerializer, FindingSerializer, PageSerializer
+from apps.analyses.models import Finding
+from apps.analyses.options import AnalysisRequestSerializer
+from apps.analyses.selectors import finding_counts_for, incomplete_rules_for
+from apps.core.api.schema import ERRORS
+from apps.jobs.api.views import JobViewSet
+from apps.jobs.models import Job, Page
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    description="Retrying a create with the same key returns the analysis the first call made.",
+)
+
+
+def _request(data):
+    serializer = AnalysisRequestSerializer(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.to_request()
+
+
+class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
+    queryset = Job.objects.prefetch_related("retries")
+    serializer_class = AnalysisSerializer
+    filterset_class = AnalysisFilter
+
+    def _with_counts(self, jobs: list[Job]) -> list[Job]:
+        """Counts for many jobs in a fixed number of queries (no N+1)."""
+        counts, incomplete = finding_counts_for(jobs), incomplete_rules_for(jobs)
+        for job in jobs:
+            job.finding_counts, job.incomplete = counts[job.pk], incomplete[job.pk]
+        return jobs
+
+    def serialize(self, job: Job) -> dict:
+        return AnalysisSerializer(self._with_counts([job])[0]).data
+
+    @extend_schema(responses={200: AnalysisSerializer(many=True), **ERRORS(400, 401)})
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(
+            AnalysisSerializer(self._with_counts(list(page)), many=True).data)
+
+    @extend_schema(responses={200: AnalysisSerializer, **ERRORS(401, 404)})
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.serialize(self.get_object()))
+
+    @extend_schema(
+        request=AnalysisRequestSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: AnalysisSerializer, 200: AnalysisSerializer,
+                   202: OpenApiResponse(AnalysisSerializer, description="`wait` ran out: "
+                                        "the analysis is still queued or running."),
+                   **ERRORS(400, 401, 429)},
+        description="Queue an audit. 201 when created; 200 when an Idempotency-Key replays "
+                    "an earlier request. With `wait`, the answer comes when the analysis ends "
+                    "(201, finished) or when the wait runs out (202).",
+    )
+    def create(self, request):
+        analysis = _request(request.data)
+        key = request.headers.get("Idempotency-Key", "").strip()[:255]
+        job, created = services.analysis_create(user=request.user, request=analysis,
+                                                idempotency_key=key)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        if analysis.wait:
+            job = services.analysis_wait(job, seconds=analysis.wait)
+            if not job.is_terminal:
+                code = status.HTTP_202_ACCEPTED
+        return Response(self.serialize(job), status=code)
+
+    @extend_schema(request=AnalysisRequestSerializer,
+                   responses={200: OpenApiTypes.OBJECT, **ERRORS(400, 401)})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def validate(self, request):
+        """Would this analysis be accepted and able to start? Checks the options, DNS and
+        the address, robots.txt for the start page, the sitemap (URL count) and the plan's
+        limits, and creates nothing. A refusal names its reason in the error shape."""
+        return Response(services.analysis_validate(user=request.user,
+                                                   request=_request(request.data)))
+
+    @extend_schema(request=AnalysisRequestSerializer,
+                   responses={200: OpenApiTypes.OBJECT, **ERRORS(400, 401)})
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    def estimate(self, request):
+        """Pages likely to be crawled (sitemap and first-level links, capped by max_pages),
+        an estimated duration from the start page's measured fetch time and the politeness
+        settings, and whether it fits the plan. Creates nothing."""
+        return Response(services.analysis_estimate(user=request.user,
+                                                   request=_request(request.data)))
+
+    @extend_schema(responses={200: PageSerializer(many=True), **ERRORS(401, 404)})
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def pages(self, request, pk=None):
+        job = self.get_object()
+        page = self.paginate_queryset(Page.objects.filter(job=job).order_by("id"))
+        return self.get_paginated_response(PageSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("rule", OpenApiTypes.STR, description="Rule id, e.g. image-alt"),
+            OpenApiParameter("severity", OpenApiTypes.STR, many=True, enum=[*SEVERITIES]),
+            OpenApiParameter("category", OpenApiTypes.STR, enum=[*CATEGORIES],
+                             description="Findings of every rule that counts in the category."),
+            OpenApiParameter("outcome", OpenApiTypes.STR, enum=[*OUTCOMES]),
+            OpenApiParameter("page_id", OpenApiTypes.INT),
+            OpenApiParameter("page_url", OpenApiTypes.STR),
+        ],
+        responses={200: FindingSerializer(many=True), **ERRORS(400, 401, 404)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def findings(self, request, pk=None):
+        job = self.get_object()
+        filterset = FindingFilter(request.query_params, queryset=Finding.objects.filter(job=job))
+        if not filterset.is_valid():
+            raise serializers.ValidationError(filterset.errors)
+        page = self.paginate_queryset(filterset.qs.order_by("id"))
+        return self.get_paginated_response(FindingSerializer(page, many=True).data)

@@ -1,0 +1,208 @@
+"""What an analysis can be asked to do: its kinds, its typed options, and the one
+validation of an analysis request that the API, the HTML form and `manage.py
+analyze` all use.
+
+`AnalysisOptions` is what the services and the pipeline take (never a dict). It is
+stored on the job as JSON (`to_json`) and read back strictly (`from_json`): an
+unknown key is an error there, a key an older version did not write takes its
+default. Plan limits (max pages, concurrency) are checked where the analysis is
+admitted (`apps.analyses.services`), not here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from rest_framework import serializers
+
+from apps.accounts.credentials import CredentialSecretSerializer, no_newlines
+from apps.core.api.serializers import StrictSerializer
+from apps.web.types import CrawlOptions
+from apps.web.urls import MAX_URL_LENGTH, normalize_url
+
+_CRAWL_DEFAULTS = CrawlOptions()
+MAX_WAIT_SECONDS = 30
+MAX_PAGES_WHEN_WAITING = 10
+
+
+class Kind(StrEnum):
+    AUDIT = "audit"
+    SINGLE = "single"  # persona review: not built yet
+    FOCUS_GROUP = "focus_group"  # not built yet
+
+
+AVAILABLE_KINDS = (Kind.AUDIT,)
+
+
+class InvalidOptions(ValueError):
+    """Stored options that this version cannot read (an unknown key, a wrong type)."""
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Everything that decides what an analysis crawls and checks."""
+
+    max_pages: int = _CRAWL_DEFAULTS.max_pages
+    max_depth: int = _CRAWL_DEFAULTS.max_depth
+    include: tuple[str, ...] = ()  # regexes; when given a URL must match one
+    exclude: tuple[str, ...] = ()  # regexes; a URL matching one is skipped
+    respect_robots: bool = _CRAWL_DEFAULTS.respect_robots
+    use_sitemap: bool = _CRAWL_DEFAULTS.use_sitemap
+    user_agent: str | None = None  # None: Sitelens's own
+    concurrency: int = _CRAWL_DEFAULTS.concurrency
+    delay_ms: int = _CRAWL_DEFAULTS.delay_ms
+
+    def crawl_options(self) -> CrawlOptions:
+        kwargs: dict[str, Any] = {
+            "max_pages": self.max_pages, "max_depth": self.max_depth,
+            "include": list(self.include), "exclude": list(self.exclude),
+            "respect_robots": self.respect_robots, "use_sitemap": self.use_sitemap,
+            "concurrency": self.concurrency, "delay_ms": self.delay_ms,
+        }
+        if self.user_agent:
+            kwargs["user_agent"] = self.user_agent
+        return CrawlOptions(**kwargs)
+
+    def to_json(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        data["include"], data["exclude"] = list(self.include), list(self.exclude)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AnalysisOptions:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidOptions(f"unknown option(s): {', '.join(unknown)}")
+        values = dict(data)
+        for name in ("include", "exclude"):
+            if name in values:
+                values[name] = tuple(values[name] or ())
+        try:
+            return cls(**values)
+        except TypeError as exc:
+            raise InvalidOptions(str(exc)) from exc
+
+
+# --------------------------------------------------------------------------- validation
+
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+
+
+def validate_target_url(value: str) -> str:
+    """An http(s) URL with a host and no credentials, normalised; syntax only."""
+    value = value.strip()
+    if len(value) > MAX_URL_LENGTH:
+        raise serializers.ValidationError(f"URL is longer than {MAX_URL_LENGTH} characters.")
+    scheme = urlsplit(value).scheme.lower() if "://" in value else ""
+    if scheme not in ("http", "https"):
+        if scheme or _SCHEME.match(value):
+            raise serializers.ValidationError("Only http and https URLs can be analysed.")
+        raise serializers.ValidationError("URL must start with http:// or https://.")
+    parts = urlsplit(value)
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise serializers.ValidationError("URLs with credentials (user@host) are not accepted.")
+    normalised = normalize_url(value)
+    if normalised is None:
+        raise serializers.ValidationError("Enter a valid http(s) URL with a host name.")
+    return normalised
+
+
+def _validate_patterns(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise serializers.ValidationError(
+                f"{pattern!r} is not a valid regular expression: {exc}") from None
+    return patterns
+
+
+class AnalysisRequestSerializer(StrictSerializer):
+    """An analysis request (POST /analyses, /validate, /estimate; the form; the CLI).
+
+    Defaults come from the crawler's CrawlOptions.
+    """
+
+    url = serializers.CharField(max_length=MAX_URL_LENGTH + 1, validators=[validate_target_url])
+    kind = serializers.ChoiceField(choices=[k.value for k in AVAILABLE_KINDS], default=Kind.AUDIT,
+                                   help_text="Only `audit` is available yet.")
+    max_pages = serializers.IntegerField(min_value=1, max_value=settings.SITELENS_MAX_PAGES_CAP,
+                                         required=False)
+    max_depth = serializers.IntegerField(min_value=0, max_value=settings.SITELENS_MAX_DEPTH_CAP,
+                                         default=_CRAWL_DEFAULTS.max_depth)
+    include = serializers.ListField(child=serializers.CharField(max_length=500), max_length=50,
+                                    default=list, validators=[_validate_patterns])
+    exclude = serializers.ListField(child=serializers.CharField(max_length=500), max_length=50,
+                                    default=list, validators=[_validate_patterns])
+    respect_robots = serializers.BooleanField(default=_CRAWL_DEFAULTS.respect_robots)
+    use_sitemap = serializers.BooleanField(default=_CRAWL_DEFAULTS.use_sitemap)
+    user_agent = serializers.CharField(max_length=200, required=False, validators=[no_newlines])
+    concurrency = serializers.IntegerField(min_value=1, max_value=8, default=_CRAWL_DEFAULTS.concurrency)
+    delay_ms = serializers.IntegerField(min_value=0, max_value=10_000, default=_CRAWL_DEFAULTS.delay_ms)
+    credential = serializers.IntegerField(
+        min_value=1, required=False,
+        help_text="Id of a saved credential (POST /credentials) for the site's origin.")
+    auth = CredentialSecretSerializer(
+        required=False, help_text="Credentials for this analysis only, for the URL's origin "
+                                  "(stored encrypted, deleted with the analysis).")
+    wait = serializers.IntegerField(
+        min_value=0, max_value=MAX_WAIT_SECONDS, required=False,
+        help_text=f"Wait up to N seconds (≤ {MAX_WAIT_SECONDS}) for a small analysis "
+                  f"(max_pages ≤ {MAX_PAGES_WHEN_WAITING}) to finish: 201 with the result, or "
+                  "202 with the running analysis if it takes longer.")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "credential" in attrs and "auth" in attrs:
+            raise serializers.ValidationError({"auth": ["Give a saved credential or inline "
+                                                        "auth, not both."]})
+        if attrs.get("wait"):
+            pages = attrs.setdefault("max_pages", MAX_PAGES_WHEN_WAITING)
+            if pages > MAX_PAGES_WHEN_WAITING:
+                raise serializers.ValidationError({"max_pages": [
+                    f"With wait, max_pages may be at most {MAX_PAGES_WHEN_WAITING}."]})
+        attrs.setdefault("max_pages", _CRAWL_DEFAULTS.max_pages)
+        return attrs
+
+    def to_request(self) -> AnalysisRequest:
+        data = self.validated_data
+        options = AnalysisOptions(
+            max_pages=data["max_pages"], max_depth=data["max_depth"],
+            include=tuple(data["include"]), exclude=tuple(data["exclude"]),
+            respect_robots=data["respect_robots"], use_sitemap=data["use_sitemap"],
+            user_agent=data.get("user_agent"), concurrency=data["concurrency"],
+            delay_ms=data["delay_ms"],
+        )
+        return AnalysisRequest(url=data["url"], kind=Kind(data["kind"]), options=options,
+                               credential_id=data.get("credential"), auth=data.get("auth"),
+                               wait=data.get("wait") or 0)
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """A validated request: what to analyse, how, and with which credential."""
+
+    url: str
+    kind: Kind = Kind.AUDIT
+    options: AnalysisOptions = field(default_factory=AnalysisOptions)
+    credential_id: int | None = None
+    auth: dict | None = field(default=None, repr=False)  # {"kind", "secret": {...}}
+    wait: int = 0
+
+
+def validation_errors_text(errors: dict) -> str:
+    """Serializer errors as one line (the CLI's message)."""
+    parts = []
+    for name, messages in errors.items():
+        if isinstance(messages, dict):
+            messages = [validation_errors_text(messages)]
+        parts.append(f"{name}: {' '.join(map(str, messages))}")
+    return "; ".join(parts)

@@ -1,0 +1,178 @@
+"""The audit pipeline (`kind: "audit"`): validate, crawl and judge every page, then
+judge the site. See the package docstring for how to add a step.
+
+Progress is persisted and published after every page; the heartbeat also goes on
+while the crawler waits (`ctx.tick` as its `on_idle`). A resumed attempt rebuilds
+the crawl frontier from the stored pages and fetches none of them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from apps.accounts.crypto import CredentialKeyError
+from apps.analyses.analyzers import AnalysisResult, run_page_rules, run_site_rules
+from apps.analyses.options import AnalysisOptions, InvalidOptions
+from apps.analyses.pipeline import store
+from apps.core.errors import ServiceError
+from apps.core.outbound import guarded_client, target_check
+from apps.jobs.runner import RunContext
+from apps.web.crawler import Crawler
+from apps.web.credentials import CredentialedClient, OriginCredential
+from apps.web.http.errors import UNREACHABLE_CODES
+from apps.web.types import CrawledPage
+
+
+class Stage:
+    VALIDATING = "validating"
+    CRAWLING = "crawling"
+    SITE_ANALYSIS = "site_analysis"
+
+
+@dataclass
+class AuditRun:
+    """State shared by the steps of one audit attempt."""
+
+    ctx: RunContext
+    options: AnalysisOptions
+    resuming: bool = False
+    credential: OriginCredential | None = None
+    crawled_any: bool = False
+    start_failure: CrawledPage | None = None
+    crawler: Crawler | None = None
+    failed_rules: set[str] = field(default_factory=set)
+
+
+def analyse_page(crawled: CrawledPage) -> AnalysisResult:
+    """Every page rule on the page's one parsed tree (the crawler parsed it)."""
+    return run_page_rules(crawled)
+
+
+def validate(run: AuditRun) -> None:
+    ctx = run.ctx
+    ctx.set_stage(Stage.VALIDATING)
+    try:
+        target_check(ctx.job.url)
+    except ServiceError as exc:
+        ctx.fail(exc.code, f"The target was refused: {exc.message}")
+    run.credential = _credential(run)
+
+
+def _credential(run: AuditRun) -> OriginCredential | None:
+    credential = run.ctx.job.credential
+    if credential is None:
+        return None
+    try:
+        headers = credential.request_headers()
+    except CredentialKeyError:
+        run.ctx.fail("credential_unreadable", "The site credential cannot be decrypted with "
+                                              "the configured key; save it again.")
+    credential.mark_used()
+    return OriginCredential(origin=credential.origin, headers=headers)
+
+
+def crawl(run: AuditRun) -> None:
+    ctx, options = run.ctx, run.options
+    done = store.done_pages(ctx.job)
+    run.resuming = bool(done)
+    ctx.set_stage(Stage.CRAWLING, pages_done=len(done))
+    if run.resuming:
+        ctx.log(f"Resuming after an interruption: {len(done)} pages already stored are not "
+                "fetched again.")
+    crawl_options = options.crawl_options()
+    with guarded_client(user_agent=crawl_options.user_agent) as client:
+        crawler = run.crawler = Crawler(ctx.job.url, crawl_options,
+                                        CredentialedClient(client, run.credential),
+                                        done=done, on_idle=ctx.tick)
+        pages = crawler.crawl()
+        try:
+            for crawled in pages:
+                _page(run, crawled, pages_total=min(options.max_pages, crawler.frontier.accepted))
+        finally:
+            crawler.stop()  # a cancel or a lost job: fetch nothing more
+            pages.close()
+    _log_crawl_summary(run)
+    _fail_if_nothing_crawled(run)
+
+
+def _page(run: AuditRun, crawled: CrawledPage, *, pages_total: int) -> None:
+    ctx = run.ctx
+    with ctx.observer.phase("rules"):
+        result = analyse_page(crawled)
+    with ctx.observer.phase("store_page"):
+        stored = store.store_page(ctx, crawled, result, pages_total=pages_total,
+                                  stage=Stage.CRAWLING)
+    for error in store.first_failures(result.errors, run.failed_rules):
+        ctx.log(f"Rule {error.rule_id} failed on {error.page_url} ({error.error_type}); its "
+                "findings are missing where it fails (see incomplete_rules).", level="warning")
+    if not stored:
+        return
+    run.crawled_any = True
+    if crawled.depth == 0 and crawled.source == "start" and crawled.status is None:
+        run.start_failure = crawled
+    ctx.observer.page_stored(ctx.job)
+
+
+def _log_crawl_summary(run: AuditRun) -> None:
+    crawler = run.crawler
+    lines = []
+    if crawler.robots is not None:
+        lines.append(f"robots.txt: {crawler.robots.description}")
+    if crawler.sitemap_urls:
+        lines.append(f"Sitemap: {len(crawler.sitemap_urls)} URLs found.")
+    reasons = crawler.skipped_counts
+    if reasons:
+        lines.append("Skipped: " + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())
+                                             if n))
+    for line in lines:
+        run.ctx.log(line)
+
+
+def _fail_if_nothing_crawled(run: AuditRun) -> None:
+    if run.resuming:
+        return
+    if run.start_failure is not None:
+        error = run.start_failure.error or "fetch_failed"
+        run.ctx.fail(error, f"The start page could not be fetched ({error}).")
+    if run.crawled_any:
+        return
+    # Nothing was even attempted. robots.txt was consulted first: if it could not be
+    # reached at all, neither can the site, and that is the answer to report.
+    robots = run.crawler.robots
+    if robots is not None and robots.error in UNREACHABLE_CODES:
+        run.ctx.fail(robots.error, f"The start page could not be fetched: the site did not "
+                                   f"answer ({robots.error}) when {robots.robots_url} was "
+                                   "requested.")
+    reason = robots.description if robots is not None else "excluded"
+    run.ctx.fail("robots_disallowed", f"robots.txt does not allow the start page ({reason}).")
+
+
+def site_analysis(run: AuditRun) -> None:
+    ctx = run.ctx
+    ctx.set_stage(Stage.SITE_ANALYSIS)
+    with ctx.observer.phase("site_analysis"):
+        result = run_site_rules(store.page_summaries(ctx.job))
+    for error in store.first_failures(result.errors, run.failed_rules):
+        ctx.log(f"Site rule {error.rule_id} failed ({error.error_type}); its findings are "
+                "missing (see incomplete_rules).", level="warning")
+    with transaction.atomic():  # the site's findings and the outcome commit together
+        store.store_site_findings(ctx, result)
+        ctx.succeed()
+
+
+AUDIT_STEPS: list[Callable[[AuditRun], None]] = [validate, crawl, site_analysis]
+
+
+def run(ctx: RunContext) -> None:
+    """The `run` of the audit kind (registered in AnalysesConfig.ready)."""
+    try:
+        options = AnalysisOptions.from_json(ctx.job.options)
+    except InvalidOptions as exc:
+        ctx.fail("invalid_options", f"The stored options cannot be read: {exc}")
+    audit = AuditRun(ctx=ctx, options=options)
+    for step in AUDIT_STEPS:
+        step(audit)
+

@@ -1,0 +1,125 @@
+"""Persisting what the core returns: crawled pages, findings, rule failures.
+
+The mapping between the plain dataclasses (`CrawledPage`, analyzer `Finding`,
+`RuleError`) and the rows lives here and nowhere else; so does the way back, from
+stored rows to what a resumed crawl and the site rules need.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+
+from django.db import IntegrityError, transaction
+
+from apps.analyses.analyzers import AnalysisResult, PageSummary, RuleError
+from apps.analyses.analyzers import Finding as FoundIssue
+from apps.analyses.models import Finding, RuleFailure
+from apps.analyses.pipeline import payloads
+from apps.jobs.models import EventType, Job, Page
+from apps.jobs.runner import JobGone, RunContext
+from apps.web.crawler import DonePage
+from apps.web.types import CrawledPage
+
+logger = logging.getLogger(__name__)
+
+
+def finding_rows(job: Job, findings: Iterable[FoundIssue], page_ids: dict[str, int] | int | None
+                 ) -> list[Finding]:
+    """Rows for `findings`; `page_ids` is the page's id, or url -> id for site findings."""
+    rows = []
+    for f in findings:
+        page_id = page_ids.get(f.page_url) if isinstance(page_ids, dict) else page_ids
+        rows.append(Finding(
+            job=job, page_id=page_id, page_url=f.page_url or "", rule_id=f.rule_id,
+            categories=list(f.categories), severity=f.severity, outcome=f.outcome,
+            tags=list(f.tags), selector=f.selector or "", snippet=f.snippet or "",
+            message=f.message, help=f.help or "", help_url=f.help_url or "",
+        ))
+    return rows
+
+
+def failure_rows(job: Job, errors: Iterable[RuleError], page_id: int | None) -> list[RuleFailure]:
+    return [RuleFailure(job=job, page_id=page_id, page_url=e.page_url or "", rule_id=e.rule_id,
+                        error_type=e.error_type, message=e.message) for e in errors]
+
+
+def store_page(ctx: RunContext, crawled: CrawledPage, result: AnalysisResult, *,
+               pages_total: int, stage: str) -> bool:
+    """Store one page with its findings, rule failures and events in one transaction,
+    with the heartbeat that proves the job is still ours (JobCancelled / JobGone
+    otherwise, and nothing is stored). False when an earlier attempt had stored it."""
+    job = ctx.job
+    title = crawled.document.title if crawled.document is not None else None
+    pages_done = job.pages_done + 1
+    try:
+        with transaction.atomic():
+            ctx.beat(pages_done=pages_done, pages_total=max(pages_total, pages_done))
+            page = Page.objects.create(
+                job=job, url=crawled.url, final_url=crawled.final_url, depth=crawled.depth,
+                status_code=crawled.status, content_type=crawled.content_type,
+                redirect_chain=[asdict(hop) for hop in crawled.redirects],
+                size_bytes=crawled.size_bytes, fetch_ms=crawled.fetch_ms,
+                encoding=crawled.encoding or "", title=title, links=crawled.links,
+                error=crawled.error or "", source=crawled.source,
+                follow_links=crawled.follow_links,
+            )
+            Finding.objects.bulk_create(finding_rows(job, result.findings, page.pk))
+            if result.errors:
+                RuleFailure.objects.bulk_create(failure_rows(job, result.errors, page.pk))
+            batch = [(EventType.PAGE, payloads.page_event(page, findings=len(result.findings)))]
+            if result.findings:
+                batch.append((EventType.FINDING, payloads.findings_event(page.url, result.findings)))
+            batch.append((EventType.PROGRESS, payloads.progress_event(
+                pages_done=pages_done, pages_total=job.pages_total, stage=stage)))
+            ctx.emit_many(batch)
+    except IntegrityError:
+        if not Job.objects.filter(pk=job.pk).exists():
+            raise JobGone() from None
+        # Already stored by an earlier attempt: a resumed crawl never stores a page twice.
+        logger.warning("page %s of job %s already stored", crawled.url, job.pk)
+        job.pages_done -= 1  # the rolled-back beat counted it
+        return False
+    return True
+
+
+def store_site_findings(ctx: RunContext, result: AnalysisResult) -> None:
+    """Site-wide findings and failures (call inside the job's final transaction)."""
+    job = ctx.job
+    page_ids = dict(Page.objects.filter(job=job).values_list("url", "id"))
+    Finding.objects.bulk_create(finding_rows(job, result.findings, page_ids))
+    if result.errors:
+        RuleFailure.objects.bulk_create(failure_rows(job, result.errors, None))
+    if result.findings:
+        ctx.emit(EventType.FINDING, payloads.findings_event(None, result.findings))
+
+
+def done_pages(job: Job) -> list[DonePage]:
+    """Pages an earlier attempt stored, as the crawler's resume input."""
+    return [
+        DonePage(url=p["url"], depth=p["depth"], links=p["links"], final_url=p["final_url"],
+                 follow_links=p["follow_links"],
+                 redirects=[hop["url"] for hop in p["redirect_chain"]])
+        for p in Page.objects.filter(job=job).order_by("id").values(
+            "url", "depth", "links", "final_url", "redirect_chain", "follow_links")
+    ]
+
+
+def page_summaries(job: Job) -> list[PageSummary]:
+    """What the site rules know about each stored page (no body)."""
+    return [
+        PageSummary(url=p["url"], final_url=p["final_url"], status=p["status_code"],
+                    title=p["title"], content_type=p["content_type"], depth=p["depth"],
+                    redirects=p["redirect_chain"], links=p["links"], error=p["error"])
+        for p in Page.objects.filter(job=job).order_by("id").values(
+            "url", "final_url", "status_code", "title", "content_type", "depth",
+            "redirect_chain", "links", "error")
+    ]
+
+
+def first_failures(errors: Sequence[RuleError], seen: set[str]) -> list[RuleError]:
+    """The errors of rules not seen failing before in this run (one log line per rule)."""
+    fresh = [e for e in errors if e.rule_id not in seen]
+    seen.update(e.rule_id for e in fresh)
+    return fresh

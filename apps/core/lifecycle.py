@@ -1,0 +1,53 @@
+"""The job lifecycle hook: the one place other apps learn that a job started or ended.
+
+`apps.jobs.models.Job` announces each transition (``started``, ``succeeded``,
+``failed``, ``cancelled``) through `announce`, and nothing else does. Receivers run
+after the transaction that made the transition commits (never for a transition
+that rolled back), each isolated from the others: a receiver that raises is logged
+and cannot change the job's outcome, which is already committed. Subscribe from an
+app's `ready()`::
+
+    from apps.core.lifecycle import job_transition
+
+    def on_transition(sender, *, job, transition, **kwargs):
+        if transition == "succeeded":
+            ...
+
+    job_transition.connect(on_transition, dispatch_uid="myapp-on-transition")
+
+Exports, notifications, webhooks and metrics subscribe here; the pipeline never
+names them.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+STARTED = "started"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+CANCELLED = "cancelled"
+TRANSITIONS = (STARTED, SUCCEEDED, FAILED, CANCELLED)
+
+#: Sent with `job` (the Job as it was when the transition committed) and `transition`.
+job_transition = Signal()
+
+
+def announce(job, transition: str) -> None:
+    """Send `job_transition` for `job` once the current transaction commits."""
+    if transition not in TRANSITIONS:
+        raise ValueError(f"unknown job transition {transition!r}")
+    transaction.on_commit(lambda: _send(job, transition))
+
+
+def _send(job, transition: str) -> None:
+    for receiver, result in job_transition.send_robust(sender=type(job), job=job,
+                                                       transition=transition):
+        if isinstance(result, Exception):
+            logger.error("job %s: %s receiver %r failed: %r", job.pk, transition, receiver,
+                         result, exc_info=result)

@@ -1,0 +1,32 @@
+"""Renderers for the job endpoints that do not answer JSON."""
+
+from __future__ import annotations
+
+import json
+
+from rest_framework.renderers import BaseRenderer
+
+
+class PlainTextRenderer(BaseRenderer):
+    """`?format=text`: log lines a person can read."""
+
+    media_type = "text/plain"
+    format = "text"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, str):
+            return data.encode(self.charset)
+        return json.dumps(data).encode(self.charset)  # an error body, as JSON
+
+
+class EventStreamRenderer(BaseRenderer):
+    """Lets content negotiation accept `Accept: text/event-stream`; the stream itself
+    is a StreamingHttpResponse and never passes through here."""
+
+    media_type = "text/event-stream"
+    format = "event-stream"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode(self.charset)

@@ -1,0 +1,106 @@
+"""An HTML page parsed once with lxml and shared by the crawler and every analyzer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from apps.web.urls import normalize_url
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """An <a> element with what link checks need."""
+
+    element: etree._Element
+    href: str | None  # raw attribute value
+    url: str | None  # absolute, normalised; None when not crawlable (javascript:, mailto:, empty)
+    text: str  # visible text, whitespace collapsed
+
+
+@dataclass
+class HtmlDocument:
+    """The lxml tree of one page plus the few values many rules need.
+
+    Build it with `HtmlDocument.parse(text, url)`; the tree is never re-parsed.
+    """
+
+    url: str  # final URL of the page (base for relative links)
+    tree: etree._Element
+
+    @classmethod
+    def parse(cls, text: str, url: str) -> HtmlDocument | None:
+        """Parse decoded HTML; None when lxml cannot make a tree out of it."""
+        if not text or not text.strip():
+            return None
+        try:
+            tree = lxml.html.document_fromstring(text)
+        except (etree.ParserError, ValueError):
+            return None
+        return cls(url=url, tree=tree)
+
+    @cached_property
+    def base_url(self) -> str:
+        base = self.tree.find(".//base[@href]")
+        if base is not None:
+            return urljoin(self.url, base.get("href", "").strip())
+        return self.url
+
+    @cached_property
+    def title(self) -> str | None:
+        """Text of the first <title> in <head>; None when there is none."""
+        el = self.tree.find(".//head/title")
+        if el is None:
+            el = self.tree.find(".//title")
+        if el is None:
+            return None
+        return " ".join((el.text_content() or "").split())
+
+    @cached_property
+    def named_metas(self) -> list[tuple[str, str, etree._Element]]:
+        """(lower-cased name, content, element) of every <meta name=...>, in document order."""
+        return [
+            ((el.get("name") or "").strip().lower(), el.get("content") or "", el)
+            for el in self.tree.iter("meta")
+            if el.get("name") is not None
+        ]
+
+    def meta(self, name: str) -> str | None:
+        """Content of the first <meta name=...> (case-insensitive name), or None.
+
+        A <meta name> without a content attribute counts as present and empty.
+        """
+        name = name.lower()
+        for meta_name, content, _el in self.named_metas:
+            if meta_name == name:
+                return content
+        return None
+
+    @cached_property
+    def anchors(self) -> list[Anchor]:
+        out = []
+        for el in self.tree.iter("a"):
+            href = el.get("href")
+            url = None
+            if href is not None:
+                stripped = href.strip()
+                if stripped and not stripped.lower().startswith(
+                    ("javascript:", "mailto:", "tel:", "data:", "#")
+                ):
+                    url = normalize_url(urljoin(self.base_url, stripped))
+            text = " ".join(el.text_content().split())
+            out.append(Anchor(element=el, href=href, url=url, text=text))
+        return out
+
+    @cached_property
+    def links(self) -> list[str]:
+        """Unique crawlable outlinks in document order (nofollow links included)."""
+        seen: dict[str, None] = {}
+        for anchor in self.anchors:
+            if anchor.url and anchor.url not in seen:
+                seen[anchor.url] = None
+        return list(seen)
