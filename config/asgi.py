@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django (the event stream excepted), WebSockets
+through Channels."""
 
 import os
 
@@ -9,13 +10,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
-from apps.jobs.routing import websocket_urlpatterns  # noqa: E402
+from apps.jobs.routing import stream_urlpatterns, websocket_urlpatterns  # noqa: E402
 from apps.jobs.ws_auth import WebSocketAuthMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Server-Sent Events first (no thread per open stream), then everything else.
+        "http": URLRouter([*stream_urlpatterns, re_path(r"", django_asgi_app)]),
         "websocket": WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -38,6 +38,7 @@ class Kind(StrEnum):
 
 
 AVAILABLE_KINDS = (Kind.AUDIT,)
+AVAILABLE_KIND_VALUES = [kind.value for kind in AVAILABLE_KINDS]
 
 
 class InvalidOptions(ValueError):
@@ -81,10 +82,10 @@ class AnalysisOptions:
         if unknown:
             raise InvalidOptions(f"unknown option(s): {', '.join(unknown)}")
         values = dict(data)
-        for name in ("include", "exclude"):
-            if name in values:
-                values[name] = tuple(values[name] or ())
         try:
+            for name in ("include", "exclude"):
+                if name in values:
+                    values[name] = tuple(values[name] or ())
             return cls(**values)
         except TypeError as exc:
             raise InvalidOptions(str(exc)) from exc
@@ -131,8 +132,8 @@ class AnalysisRequestSerializer(StrictSerializer):
     Defaults come from the crawler's CrawlOptions.
     """
 
-    url = serializers.CharField(max_length=MAX_URL_LENGTH + 1, validators=[validate_target_url])
-    kind = serializers.ChoiceField(choices=[k.value for k in AVAILABLE_KINDS], default=Kind.AUDIT,
+    url = serializers.CharField(max_length=MAX_URL_LENGTH + 1)
+    kind = serializers.ChoiceField(choices=AVAILABLE_KIND_VALUES, default=Kind.AUDIT.value,
                                    help_text="Only `audit` is available yet.")
     max_pages = serializers.IntegerField(min_value=1, max_value=settings.SITELENS_MAX_PAGES_CAP,
                                          required=False)
@@ -158,6 +159,9 @@ class AnalysisRequestSerializer(StrictSerializer):
         help_text=f"Wait up to N seconds (≤ {MAX_WAIT_SECONDS}) for a small analysis "
                   f"(max_pages ≤ {MAX_PAGES_WHEN_WAITING}) to finish: 201 with the result, or "
                   "202 with the running analysis if it takes longer.")
+
+    def validate_url(self, value: str) -> str:
+        return validate_target_url(value)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

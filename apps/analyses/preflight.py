@@ -39,7 +39,8 @@ class Preflight:
     start_error: str | None = None
     start_fetch_ms: int | None = None
     start_final_url: str | None = None
-    first_level: list[str] = field(default_factory=list)
+    first_level: list[str] = field(default_factory=list)  # admitted links of the start page
+    sitemap_urls: list[str] = field(default_factory=list)  # admitted URLs of the sitemap
     gap_seconds: float = 0.0
 
     @property
@@ -48,7 +49,7 @@ class Preflight:
 
     @property
     def sitemap_count(self) -> int:
-        return len(self.sitemap.urls) if self.sitemap is not None else 0
+        return len(self.sitemap_urls)
 
     @property
     def first_level_links(self) -> int:
@@ -56,7 +57,7 @@ class Preflight:
 
     @property
     def candidate_pages(self) -> int:
-        urls = {self.url, *self.first_level, *(self.sitemap.urls if self.sitemap else ())}
+        urls = {self.url, *self.first_level, *self.sitemap_urls}
         return len(urls)
 
     def as_dict(self) -> dict:
@@ -95,6 +96,7 @@ def run_preflight(url: str, options: AnalysisOptions, *, address: str,
             found.sitemap = collect_sitemap_urls(
                 client, url, robots.sitemaps, max_files=PREFLIGHT_SITEMAP_FILES,
                 allowed=robots.allowed if crawl.respect_robots else None)
+            found.sitemap_urls = _admitted(found.sitemap.urls, url, crawl, robots)
         if fetch_start and allowed:
             _fetch_start(client, found, crawl)
     return found
@@ -112,12 +114,17 @@ def _fetch_start(client, found: Preflight, crawl) -> None:
         return
     text, _ = decode_html(result.body, result.headers.get("content-type"))
     document = HtmlDocument.parse(text, result.final_url)
-    if document is None:
-        return
-    # The frontier's own rules decide what the crawl would admit at depth 1.
+    if document is not None:
+        site = normalize_url(result.final_url) or found.url
+        found.first_level = _admitted(document.links, site, crawl, found.robots)
+
+
+def _admitted(urls, site_url: str, crawl, robots: RobotsPolicy) -> list[str]:
+    """The URLs a crawl of `site_url` would queue at depth 1: the frontier's own rules
+    (same site, include/exclude, robots.txt, traps, max_pages) decide."""
     frontier = Frontier(crawl)
-    frontier.site_origin = origin(normalize_url(result.final_url) or found.url)
+    frontier.site_origin = origin(site_url)
     if crawl.respect_robots:
-        frontier.robots_allowed = found.robots.allowed
-    frontier.add_start(found.url)
-    found.first_level = [link for link in document.links if frontier.offer(link, 1)]
+        frontier.robots_allowed = robots.allowed
+    frontier.add_start(site_url)
+    return [url for url in urls if frontier.offer(url, 1)]

@@ -21,6 +21,7 @@ names them.
 
 from __future__ import annotations
 
+import copy
 import logging
 
 from django.db import transaction
@@ -42,7 +43,8 @@ def announce(job, transition: str) -> None:
     """Send `job_transition` for `job` once the current transaction commits."""
     if transition not in TRANSITIONS:
         raise ValueError(f"unknown job transition {transition!r}")
-    transaction.on_commit(lambda: _send(job, transition))
+    snapshot = copy.copy(job)  # as it was at this transition, whatever happens to `job` next
+    transaction.on_commit(lambda: _send(snapshot, transition))
 
 
 def _send(job, transition: str) -> None:

@@ -1,4 +1,5 @@
-"""WebSocket authentication: session cookie, JWT or API key; and the Origin rule.
+"""Authentication of the live streams (WebSocket, SSE): session cookie, JWT or API key;
+and, for WebSockets, the Origin rule.
 
 Browsers always send Origin, so a foreign Origin is refused (cross-site WebSocket
 hijacking). Scripts send no Origin; they may authenticate with a token in the
@@ -52,6 +53,15 @@ def _user_from_token(kind: str, credential: str):
 
 
 class TokenAuthMiddleware(BaseMiddleware):
+    """A token in the Authorization header or `?token=` decides the user. Without one,
+    the session cookie does, unless `cookies_need_origin` and the client sent no
+    Origin (the WebSocket rule above; plain HTTP reads are guarded by the browser's
+    same-origin policy instead, and EventSource sends no Origin on same-origin GETs)."""
+
+    def __init__(self, inner, *, cookies_need_origin: bool = True):
+        super().__init__(inner)
+        self.cookies_need_origin = cookies_need_origin
+
     async def __call__(self, scope, receive, send):
         scope = dict(scope)
         credential = None
@@ -68,9 +78,9 @@ class TokenAuthMiddleware(BaseMiddleware):
             try:
                 scope["user"] = await _user_from_token(*credential) or AnonymousUser()
             except DatabaseError:
-                logger.exception("WebSocket authentication could not reach the database")
+                logger.exception("stream authentication could not reach the database")
                 scope["user"], scope["auth_error"] = AnonymousUser(), True
-        elif _header(scope, b"origin") is None:
+        elif self.cookies_need_origin and _header(scope, b"origin") is None:
             scope["user"] = AnonymousUser()
         return await super().__call__(scope, receive, send)
 
@@ -87,7 +97,7 @@ class _CookieUserIfNoToken(AuthMiddleware):
         try:
             await super().resolve_scope(scope)
         except DatabaseError:
-            logger.exception("WebSocket session authentication could not reach the database")
+            logger.exception("stream session authentication could not reach the database")
             scope["user"]._wrapped = AnonymousUser()
             scope["auth_error"] = True
 
@@ -108,4 +118,12 @@ class OriginValidator:
 def WebSocketAuthMiddleware(inner):
     return OriginValidator(
         TokenAuthMiddleware(CookieMiddleware(SessionMiddleware(_CookieUserIfNoToken(inner))))
+    )
+
+
+def HttpStreamAuthMiddleware(inner):
+    """For the Server-Sent Events stream (`apps.jobs.sse`): token or session cookie."""
+    return TokenAuthMiddleware(
+        CookieMiddleware(SessionMiddleware(_CookieUserIfNoToken(inner))),
+        cookies_need_origin=False,
     )

@@ -229,6 +229,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CredentialKindEnum": "apps.accounts.credentials.KINDS",
+        "AnalysisKindEnum": "apps.analyses.options.AVAILABLE_KIND_VALUES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.api.openapi.finalize",
@@ -263,7 +267,7 @@ SITELENS_DEFAULT_PLAN = {
 # How often a WebSocket consumer re-reads the event table when nothing woke it.
 SITELENS_EVENT_POLL_SECONDS = 0.5 if not REDIS_URL else 5.0
 # A comment line on an idle Server-Sent Events stream, so proxies keep it open.
-SITELENS_SSE_KEEPALIVE_SECONDS = 15
+SITELENS_SSE_KEEPALIVE_SECONDS = env_int("SITELENS_SSE_KEEPALIVE_SECONDS", 15, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -46,3 +46,21 @@ def test_it_refuses_a_blocked_target():
     with pytest.raises(CommandError):
         call_command("analyze", "http://169.254.169.254/")
     assert not Job.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_says_so_when_the_analysis_is_deleted_while_it_runs():
+    from django.db import connection
+    from django.test import override_settings
+
+    from tests.support.testsite import ROUTES, TestSite
+
+    def delete_then_answer(headers):
+        Job.objects.all().delete()  # e.g. the owner deleted it in the browser meanwhile
+        connection.close()
+        return ROUTES["/about"]
+
+    with TestSite(extra_routes={"/about": delete_then_answer}) as site, \
+            override_settings(SITELENS_ALLOWED_TARGETS=site.host_port):
+        with pytest.raises(CommandError, match="deleted while it ran"):
+            call_command("analyze", site.url, "--max-pages", "8", "--json")

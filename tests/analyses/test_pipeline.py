@@ -219,3 +219,57 @@ def test_it_never_follows_an_allowed_site_into_the_internal_network(user, locati
     job.refresh_from_db()
     pages = list(Page.objects.filter(job=job))
     assert [p.status_code for p in pages] == [302]
+
+
+@pytest.fixture
+def crashing_rule():
+    """A page rule that raises on pages with an <h2> (a rule bug meeting odd markup)."""
+    from apps.analyses.analyzers.base import REGISTRY, SEO, page_rule
+
+    @page_rule(id="test-crashes-on-h2", categories=(SEO,), severity="minor", title="t",
+               help="h")
+    def crashes(page):
+        if page.elements("h2"):
+            raise TypeError("cannot handle this markup")
+        return []
+
+    yield "test-crashes-on-h2"
+    REGISTRY.remove("test-crashes-on-h2")
+
+
+def test_a_rule_that_crashes_is_recorded_and_shown_not_dropped(api, user, site, crashing_rule):
+    from apps.analyses.models import RuleFailure
+
+    job = create_analysis(user, site.url, max_pages=10, max_depth=1)
+    run(job)
+    job.refresh_from_db()
+    assert job.status == Status.SUCCEEDED  # one broken rule does not fail the analysis
+    failures = RuleFailure.objects.filter(job=job)
+    assert failures.exists() and {f.error_type for f in failures} == {"TypeError"}
+    detail = api.get(f"/api/v1/analyses/{job.pk}").json()
+    (incomplete,) = detail["incomplete_rules"]
+    assert incomplete["rule_id"] == crashing_rule and incomplete["error_type"] == "TypeError"
+    assert incomplete["pages"] == failures.count() and incomplete["page_urls"][0].startswith(site.url)
+    warnings = [e.data["message"] for e in job.events.filter(type="log")
+                if e.data.get("level") == "warning"]
+    assert sum(crashing_rule in message for message in warnings) == 1  # once, not per page
+    assert job.events.get(type="completed").data["incomplete_rules"] == 1
+
+
+def test_it_does_not_follow_links_of_a_page_that_says_noindex_nofollow_with_spaces(user):
+    """One parser for both readers: the SEO rule and the crawler agree on the page."""
+    from django.test import override_settings
+
+    from tests.support.testsite import Response, TestSite, html_page
+
+    page = html_page(title="A page that asks not to be indexed", description="d" * 80,
+                     body='<h1>Hidden</h1><a href="/behind">Go on to the page behind</a>',
+                     head_extra='<meta name="robots" content="noindex nofollow">')
+    with TestSite(extra_routes={"/": Response(body=page.encode(),
+                                              headers={"Content-Type": "text/html"})}) as s, \
+            override_settings(SITELENS_ALLOWED_TARGETS=s.host_port):
+        job = create_analysis(user, s.url, max_pages=5, use_sitemap=False)
+        run(job)
+        assert "/behind" not in s.paths
+    assert Finding.objects.filter(job=job, rule_id="is-crawlable").exists()
+    assert not Page.objects.get(job=job, url=s.url + "/").follow_links

@@ -141,3 +141,58 @@ async def test_it_keeps_order_under_a_burst_of_events(user):
     assert [e["id"] for e in received] == emitted
     await comm.disconnect()
     await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("job_id", ["------------------------------------", "not-a-uuid",
+                                    "00000000-0000-0000-0000-00000000000g"])
+async def test_it_closes_with_4404_for_an_id_that_is_not_a_uuid(user, job_id):
+    connected, code = await _connect(f"/ws/v1/analyses/{job_id}/", headers=_bearer(user)).connect()
+    assert not connected and code == 4404
+
+
+async def test_a_database_error_during_authentication_is_not_anonymous(user, monkeypatch):
+    from django.db import OperationalError
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+
+    job = await _make_job(user)
+
+    def database_down(self, validated_token):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(JWTAuthentication, "get_user", database_down)
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/", headers=_bearer(user))
+    connected, _ = await comm.connect()
+    assert connected  # accepted, then closed with "try again", not 4401
+    assert (await comm.receive_output(timeout=3)) == {"type": "websocket.close", "code": 1011}
+
+
+async def test_the_dashboard_streams_status_and_progress_of_all_my_analyses(user, other_user):
+    first, second = await _make_job(user), await _make_job(user)
+    theirs = await _make_job(other_user)
+    await _emit(first, EventType.LOG, {"message": "before connecting"})
+    comm = _connect("/ws/v1/analyses/", headers=_bearer(user))
+    assert (await comm.connect())[0]
+    await _emit(first, EventType.PROGRESS, {"pages_done": 1})
+    await _emit(first, EventType.PAGE, {"url": "http://example.com/"})  # not for the dashboard
+    await _emit(theirs, EventType.STATUS, {"status": "running"})  # not mine
+    await _emit(second, EventType.STATUS, {"status": "running", "stage": "crawling"})
+    received = await _receive_all(comm, 2)
+    assert [(e["job"], e["type"]) for e in received] == [(str(first.pk), "progress"),
+                                                         (str(second.pk), "status")]
+    assert await comm.receive_nothing(timeout=0.3)
+    await comm.disconnect()
+
+
+async def test_the_dashboard_replays_from_after(user):
+    job = await _make_job(user)
+    first = await _emit(job, EventType.STATUS, {"status": "queued"})
+    second = await _emit(job, EventType.STATUS, {"status": "running"})
+    comm = _connect(f"/ws/v1/analyses/?after={first}", headers=_bearer(user))
+    assert (await comm.connect())[0]
+    assert (await comm.receive_json_from(timeout=3))["id"] == second
+    await comm.disconnect()
+
+
+async def test_the_dashboard_refuses_anonymous_clients():
+    connected, code = await _connect("/ws/v1/analyses/").connect()
+    assert not connected and code == 4401

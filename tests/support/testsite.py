@@ -40,6 +40,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
@@ -559,7 +560,9 @@ class TestSite:
     """The test website on 127.0.0.1, random port, served from a daemon thread.
 
     `latency` delays every response (seconds) for cancellation tests; `extra_routes`
-    adds or overrides paths (exact path match, query ignored) for one test's needs.
+    adds or overrides paths (exact path match, query ignored; robots.txt and the
+    sitemap included) for one test's needs. A route may be a `Response` or a function
+    of the request headers that returns one (it runs in the server's thread).
     """
 
     __test__ = False  # not a pytest test class despite the name
@@ -568,11 +571,12 @@ class TestSite:
         self,
         *,
         latency: float = 0.0,
-        extra_routes: dict[str, Response] | None = None,
+        extra_routes: dict[str, Response | Callable[[Message], Response]] | None = None,
         port: int = 0,
     ) -> None:
         self.latency = latency
-        self.routes: dict[str, Response] = {**ROUTES, **(extra_routes or {})}
+        self.extra_routes = dict(extra_routes or {})
+        self.routes: dict[str, Response] = {**ROUTES, **self.extra_routes}
         self._requests: list[str] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
@@ -628,9 +632,12 @@ class TestSite:
         with self._lock:
             self._requests.append(path)
 
-    def respond(self, raw_path: str) -> Response:
+    def respond(self, raw_path: str, headers: Message | None = None) -> Response:
         """The response for a request path (with query)."""
         parts = urlsplit(raw_path)
+        override = self.extra_routes.get(parts.path)
+        if override is not None:
+            return override(headers) if callable(override) else override
         if parts.path == "/robots.txt":
             text = f"User-agent: *\nDisallow: /private/\n\nSitemap: {self.url}/sitemap.xml\n"
             return Response(body=text.encode(), headers={"Content-Type": "text/plain"})
@@ -669,7 +676,7 @@ def _make_handler(site: TestSite) -> Callable[..., BaseHTTPRequestHandler]:
             site._record(self.path)
             if site.latency:
                 time.sleep(site.latency)
-            response = site.respond(self.path)
+            response = site.respond(self.path, self.headers)
             try:
                 self.send_response(response.status)
                 for name, value in response.headers.items():

@@ -36,9 +36,14 @@ def _request(data):
 
 
 class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
-    queryset = Job.objects.prefetch_related("retries")
     serializer_class = AnalysisSerializer
     filterset_class = AnalysisFilter
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # Only the analysis itself shows `retries`; sub-resources do not pay for them.
+        return queryset.prefetch_related("retries") if self.action in ("list", "retrieve") \
+            else queryset
 
     def _with_counts(self, jobs: list[Job]) -> list[Job]:
         """Counts for many jobs in a fixed number of queries (no N+1)."""

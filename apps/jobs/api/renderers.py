@@ -18,15 +18,3 @@ class PlainTextRenderer(BaseRenderer):
         if isinstance(data, str):
             return data.encode(self.charset)
         return json.dumps(data).encode(self.charset)  # an error body, as JSON
-
-
-class EventStreamRenderer(BaseRenderer):
-    """Lets content negotiation accept `Accept: text/event-stream`; the stream itself
-    is a StreamingHttpResponse and never passes through here."""
-
-    media_type = "text/event-stream"
-    format = "event-stream"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return json.dumps(data).encode(self.charset)

@@ -1,5 +1,7 @@
-"""The job-level endpoints every kind shares: status, cancel, retry, delete, events,
-logs and the live event stream.
+"""The job-level endpoints every kind shares: status, cancel, retry, delete, events and
+logs. The live streams (Server-Sent Events at `.../events/stream`, WebSockets) are ASGI
+apps of their own (`apps.jobs.sse`, `apps.jobs.consumers`), documented in the schema
+by `apps.core.api.openapi`.
 
 `JobViewSet` knows no kind. An app exposes its kind under its own prefix by
 subclassing it (setting `serializer_class`, adding create/list/retrieve and its own
@@ -8,14 +10,8 @@ sub-resources), e.g. `apps.analyses.api.views.AnalysisViewSet` at `/analyses`.
 
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-    inline_serializer,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
@@ -24,13 +20,11 @@ from rest_framework.response import Response
 from apps.core.api.schema import ERRORS
 from apps.core.api.views import OwnedViewSet
 from apps.jobs import services
-from apps.jobs.api.renderers import EventStreamRenderer, PlainTextRenderer
+from apps.jobs.api.renderers import PlainTextRenderer
 from apps.jobs.api.serializers import EventSerializer, JobStatusSerializer, LogLineSerializer
 from apps.jobs.events import events_after
 from apps.jobs.logs import job_log
 from apps.jobs.models import Job
-from apps.jobs.sse import event_stream
-from apps.jobs.streams import parse_after
 
 EventPage = inline_serializer(
     name="EventPage",
@@ -137,32 +131,3 @@ class JobViewSet(mixins.RetrieveModelMixin, OwnedViewSet):
             "results": [line.__dict__ for line in lines],
             "next_after": lines[-1].id if lines else after,
         })
-
-    @extend_schema(
-        parameters=[
-            AFTER,
-            OpenApiParameter("Last-Event-ID", OpenApiTypes.INT, OpenApiParameter.HEADER,
-                             description="Resume after this event (sent by EventSource)."),
-        ],
-        responses={200: OpenApiResponse(
-            response=OpenApiTypes.STR,
-            description="`text/event-stream`: the events of the WebSocket stream "
-                        "(`id`, `event` = type, `data` = the event as JSON), a `: keep-alive` "
-                        "comment every 15 s, closed after the final status."),
-            **ERRORS(400, 401, 404)},
-    )
-    @action(detail=True, methods=["get"], url_path="events/stream", filterset_class=None,
-            pagination_class=None, renderer_classes=[EventStreamRenderer, JSONRenderer])
-    def events_stream(self, request, pk=None):
-        """Server-Sent Events: the job's events, replayed then live."""
-        job = self.get_object()
-        raw = request.headers.get("Last-Event-ID") or request.query_params.get("after")
-        after = parse_after(raw)
-        if raw not in (None, "") and after is None:
-            raise serializers.ValidationError(
-                {"after": ["Last-Event-ID / after must be a non-negative integer."]})
-        response = StreamingHttpResponse(event_stream(str(job.pk), after or 0),
-                                         content_type="text/event-stream")
-        response["Cache-Control"] = "no-cache"
-        response["X-Accel-Buffering"] = "no"  # nginx: do not buffer the stream
-        return response

@@ -1,0 +1,109 @@
+"""Creating analyses: the atomic plan decision, waiting for a small one, nothing
+half-created on a refusal."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django_q.conf import Conf
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from apps.accounts.models import Credential
+from apps.jobs.models import Job, Status
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_creates_never_exceed_the_concurrency_limit(user, monkeypatch):
+    # Queued for a worker that is not there, so every job stays active.
+    monkeypatch.setattr(Conf, "SYNC", False)
+    plan = user.get_plan()
+    plan.max_concurrent_analyses = 2
+    plan.save()
+    token = str(AccessToken.for_user(user))
+    statuses = []
+    barrier = threading.Barrier(6)
+
+    def post():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        barrier.wait()
+        try:
+            response = client.post("/api/v1/analyses", {"url": "http://example.com/"},
+                                   format="json")
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [201, 201, 429, 429, 429, 429]
+    assert Job.objects.filter(owner=user).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_answers_201_with_the_finished_analysis_when_it_ends_in_time(api, site):
+    # django-q2's sync mode runs the task as soon as the create commits, standing in
+    # for the worker (tests/e2e/test_live_stack.py does this with a real qcluster).
+    response = api.post("/api/v1/analyses", {"url": site.url, "wait": 20}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "succeeded" and body["pages_done"] == 10
+    assert body["options"]["max_pages"] == 10
+
+
+@pytest.mark.django_db
+def test_it_answers_202_with_the_queued_analysis_when_the_wait_runs_out(api, site):
+    response = api.post("/api/v1/analyses", {"url": site.url, "wait": 1}, format="json")
+    assert response.status_code == 202
+    assert response.json()["status"] == "queued"  # nobody ran it: the web never does
+
+
+@pytest.mark.django_db
+def test_a_refused_create_leaves_no_inline_credential_behind(api, user):
+    plan = user.get_plan()
+    plan.max_concurrent_analyses = 0
+    plan.save()
+    response = api.post("/api/v1/analyses", {
+        "url": "http://example.com/", "auth": {"kind": "cookie", "cookie": "session=abc"}},
+        format="json")
+    assert response.status_code == 429
+    assert not Credential.objects.exists() and not Job.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_inline_credential_is_deleted_with_its_analysis(api, user):
+    response = api.post("/api/v1/analyses", {
+        "url": "http://example.com/", "auth": {"kind": "cookie", "cookie": "session=abc"}},
+        format="json")
+    assert response.status_code == 201
+    credential = Credential.objects.get()
+    assert credential.inline and response.json()["credential"] == credential.pk
+    assert api.get("/api/v1/credentials").json()["results"] == []  # not a saved one
+    assert api.delete(f"/api/v1/analyses/{response.json()['id']}").status_code == 204
+    assert not Credential.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_refuses_another_users_credential_and_one_for_another_origin(api, other_user, user):
+    from tests.factories import CredentialFactory
+
+    theirs = CredentialFactory(owner=other_user, origin="http://example.com")
+    mine = CredentialFactory(owner=user, origin="https://www.example.com")
+    for credential_id in (theirs.pk, mine.pk):
+        response = api.post("/api/v1/analyses", {"url": "http://example.com/",
+                                                 "credential": credential_id}, format="json")
+        assert response.status_code == 400
+        assert "credential" in response.json()["error"]["details"]
+    assert not Job.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_queues_with_status_queued_and_one_status_event(api):
+    response = api.post("/api/v1/analyses", {"url": "http://example.com/"}, format="json")
+    job = Job.objects.get(pk=response.json()["id"])
+    assert job.status == Status.QUEUED
+    assert list(job.events.values_list("type", flat=True)) == ["status"]

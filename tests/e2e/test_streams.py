@@ -1,0 +1,144 @@
+"""Server-Sent Events, the synchronous `wait` and the dashboard WebSocket through real
+processes: daphne for the web, a qcluster for the worker."""
+
+import asyncio
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import websockets
+from rest_framework_simplejwt.tokens import AccessToken
+
+from apps.jobs.models import Job, JobEvent
+from tests.e2e.conftest import free_port, wait_for
+from tests.factories import JobFactory
+
+pytestmark = pytest.mark.e2e
+
+
+def read_sse(response, *, stop_after: int | None = None) -> tuple[list[dict], list[str]]:
+    """A small SSE client: (events as dicts with id/event/data, comment lines)."""
+    events, comments, current = [], [], {}
+    for raw in response.iter_lines(decode_unicode=True):
+        if raw == "":
+            if "data" in current:
+                events.append({"id": int(current["id"]), "event": current["event"],
+                               "data": json.loads(current["data"])})
+                if stop_after is not None and len(events) >= stop_after:
+                    break
+            current = {}
+        elif raw.startswith(":"):
+            comments.append(raw)
+        else:
+            field, _, value = raw.partition(":")
+            current[field] = value.lstrip(" ")
+    return events, comments
+
+
+def test_sse_streams_a_live_audit_and_a_reconnect_loses_and_repeats_nothing(processes, site,
+                                                                            user):
+    port = free_port()
+    processes.daphne(port)
+    processes.qcluster()
+    auth = {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+    base = f"http://127.0.0.1:{port}/api/v1/analyses"
+    job_id = requests.post(base, headers=auth, timeout=10,
+                           json={"url": site.url, "max_pages": 30, "max_depth": 3}).json()["id"]
+    stream = f"{base}/{job_id}/events/stream"
+
+    with requests.get(stream, headers={**auth, "Accept": "text/event-stream"}, stream=True,
+                      timeout=60) as first:
+        assert first.status_code == 200
+        assert first.headers["Content-Type"].startswith("text/event-stream")
+        head, _ = read_sse(first, stop_after=5)  # then the client drops the connection
+    with requests.get(stream, headers={**auth, "Last-Event-ID": str(head[-1]["id"])},
+                      stream=True, timeout=60) as second:
+        rest, _ = read_sse(second)  # the server closes after the final event
+    received = head + rest
+    ids = [e["id"] for e in received]
+    assert ids == sorted(set(ids))
+    stored = list(JobEvent.objects.filter(job_id=job_id).order_by("id").values_list("id", "type"))
+    assert [(e["id"], e["event"]) for e in received] == stored  # every one, once, in order
+    assert received[-1]["event"] == "completed"
+    assert {e["event"] for e in received} >= {"status", "progress", "page", "finding", "log"}
+    assert received[0]["data"]["id"] == received[0]["id"]  # data is the WebSocket message
+
+
+def test_sse_sends_keep_alives_and_holds_no_thread_per_client(processes, user):
+    port = free_port()
+    processes.extra_env["SITELENS_SSE_KEEPALIVE_SECONDS"] = "1"
+    daphne = processes.daphne(port)
+    job = JobFactory(owner=user, status="running")
+    auth = {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+    url = f"http://127.0.0.1:{port}/api/v1/analyses/{job.pk}/events/stream"
+
+    def threads() -> int:
+        return len(list(Path(f"/proc/{daphne.pid}/task").iterdir()))
+
+    with requests.get(url, headers=auth, stream=True, timeout=30) as probe:
+        lines = probe.iter_lines(decode_unicode=True)
+        comment = next(line for line in lines if line.startswith(":"))
+        assert comment == ": keep-alive"
+    before = threads()
+    opened, stop = [], threading.Event()
+
+    def hold():
+        with requests.get(url, headers=auth, stream=True, timeout=30) as response:
+            opened.append(response.status_code)
+            for _ in response.iter_lines():  # a keep-alive every second
+                if stop.is_set():
+                    return
+
+    clients = [threading.Thread(target=hold, daemon=True) for _ in range(40)]
+    for client in clients:
+        client.start()
+    wait_for(lambda: len(opened) == 40, timeout=30, what="40 open streams")
+    time.sleep(2)  # every stream has polled and sent a keep-alive by now
+    during = threads()
+    stop.set()
+    for client in clients:
+        client.join(timeout=10)
+    assert set(opened) == {200}
+    assert during - before < 10, (before, during)  # not one thread per client
+
+
+def test_a_create_that_waits_answers_with_the_finished_analysis(processes, site, user):
+    port = free_port()
+    processes.daphne(port)
+    processes.qcluster()
+    auth = {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+    response = requests.post(f"http://127.0.0.1:{port}/api/v1/analyses", headers=auth,
+                             json={"url": site.url, "wait": 25}, timeout=40)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "succeeded" and body["pages_done"] == 10
+    worker = Job.objects.get(pk=body["id"]).worker
+    assert worker.split(":")[1] != str(processes.procs[0].pid)  # the worker ran it, not daphne
+
+
+def test_the_dashboard_websocket_shows_my_analyses_live(processes, site, user):
+    port = free_port()
+    processes.daphne(port)
+    processes.qcluster()
+    auth = {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+
+    async def watch() -> list[dict]:
+        received = []
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/v1/analyses/",
+                                      additional_headers=auth, open_timeout=10) as ws:
+            await asyncio.to_thread(
+                requests.post, f"http://127.0.0.1:{port}/api/v1/analyses", headers=auth,
+                json={"url": site.url, "max_pages": 5, "max_depth": 1}, timeout=10)
+            while True:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=60))
+                received.append(message)
+                if message["type"] == "completed":
+                    return received
+
+    received = asyncio.run(watch())
+    assert {m["type"] for m in received} <= {"status", "progress", "completed", "failed"}
+    assert [m["data"]["pages_done"] for m in received if m["type"] == "progress"] == [1, 2, 3, 4, 5]
+    assert len({m["job"] for m in received}) == 1
