@@ -28,6 +28,21 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_sessions_at_teardown(django_db_setup, django_db_blocker):
+    """Async tests reach the database from asgiref's worker threads, whose connections
+    can outlive the test; PostgreSQL then refuses to drop the test database. End them
+    before it is dropped (the e2e processes' sessions are ended the same way)."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 # Names tests may "resolve" without a DNS server. The public address is only ever
 # validated, never connected to: the guard below refuses any non-loopback connect.
 FAKE_DNS = {"example.com": "93.184.215.14", "www.example.com": "93.184.215.14"}

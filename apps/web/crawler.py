@@ -50,6 +50,7 @@ from apps.web.robots import HttpClient, RobotsPolicy, fetch_robots, product_toke
 from apps.web.sitemap import SitemapResult, collect_sitemap_urls
 from apps.web.types import (
     HTML_CONTENT_TYPES,
+    MAX_REDIRECTS,
     REDIRECT_STATUSES,
     CrawledPage,
     CrawlOptions,
@@ -60,7 +61,6 @@ from apps.web.urls import header_text, normalize_url, origin
 
 __all__ = ["CrawlStopped", "Crawler", "DonePage", "HostThrottle"]
 
-DEFAULT_MAX_REDIRECTS = 5
 MAX_CRAWL_DELAY_S = 10.0  # a robots.txt Crawl-delay above this would make crawls useless
 INVALID_REDIRECT = "invalid-redirect"
 _WAKE_INTERVAL_S = 0.5  # upper bound on how long the main loop sleeps without re-checking
@@ -215,7 +215,7 @@ class Crawler:
         self.pages_attempted = 0  # fetched (or failed) in this run; done pages excluded
 
         self._token = product_token(options.user_agent)
-        self._max_redirects = int(getattr(client, "max_redirects", DEFAULT_MAX_REDIRECTS))
+        self._max_redirects = int(getattr(client, "max_redirects", MAX_REDIRECTS))
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._throttle = HostThrottle(options.delay_ms / 1000.0, stop_event=self._stop)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from apps.web.robots import HttpClient
-from apps.web.types import FetchResult
+from apps.web.types import MAX_REDIRECTS, FetchResult
 from apps.web.urls import origin
 
 
@@ -33,7 +33,7 @@ class CredentialedClient:
     def __init__(self, client: HttpClient, credential: OriginCredential | None) -> None:
         self._client = client
         self.credential = credential
-        self.max_redirects = getattr(client, "max_redirects", 5)
+        self.max_redirects = getattr(client, "max_redirects", MAX_REDIRECTS)
 
     def get(self, url: str, *, headers: dict[str, str] | None = None,
             follow_redirects: bool = True, auth: object = None) -> FetchResult:

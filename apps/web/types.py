@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 #: The statuses a client follows as redirects (with a Location header).
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: The most redirects followed for one request (RFC 9110 suggests a limit; browsers use ~20).
+MAX_REDIRECTS = 5
 #: Content types parsed as HTML documents.
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 

@@ -60,19 +60,16 @@ def test_the_migration_lower_cases_addresses_and_renames_duplicates():
 
     migration = import_module("apps.accounts.migrations.0002_credentials_email_ci_default_plan")
     older = User.objects.create_user("carol@example.com", "a long passphrase")
-    table = User._meta.db_table
-    with connection.cursor() as cursor:  # the state before the migration (rolled back after)
+    # The state before the migration. DDL is transactional on SQLite and PostgreSQL: the
+    # test's own transaction, rolled back at its end, brings the index back.
+    with connection.cursor() as cursor:
         cursor.execute("DROP INDEX unique_user_email_ci")
-    try:
-        User.objects.filter(pk=older.pk).update(email="Carol@Example.com")
-        newer = User.objects.create_user("x@example.com", "a long passphrase")
-        User.objects.filter(pk=newer.pk).update(email="CAROL@example.com")
-        migration.normalise_emails(registry, None)
-        assert User.objects.get(pk=older.pk).email == "carol@example.com"
-        assert User.objects.get(pk=newer.pk).email == f"carol+duplicate-{newer.pk}@example.com"
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE UNIQUE INDEX unique_user_email_ci ON {table} (LOWER(email))")
+    User.objects.filter(pk=older.pk).update(email="Carol@Example.com")
+    newer = User.objects.create_user("x@example.com", "a long passphrase")
+    User.objects.filter(pk=newer.pk).update(email="CAROL@example.com")
+    migration.normalise_emails(registry, None)
+    assert User.objects.get(pk=older.pk).email == "carol@example.com"
+    assert User.objects.get(pk=newer.pk).email == f"carol+duplicate-{newer.pk}@example.com"
 
 
 def test_the_default_plan_is_seeded_from_the_settings():

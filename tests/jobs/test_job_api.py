@@ -4,7 +4,7 @@ import json
 import uuid
 
 import pytest
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async as sync_to_async
 
 from apps.jobs.models import Job, Status
 from tests.factories import EventFactory, JobFactory

@@ -128,7 +128,13 @@ def test_a_job_keeps_beating_while_it_reads_slow_sitemaps(user):
             SITELENS_ALLOWED_TARGETS=site.host_port, SITELENS_JOB_STALE_SECONDS=2,
             SITELENS_HEARTBEAT_SECONDS=1):
         job = create_analysis(user, site.url, max_pages=3, max_depth=1)
-        worker = threading.Thread(target=lambda: (run(job), connection.close()))
+        def work():
+            try:
+                run(job)
+            finally:
+                connection.close()
+
+        worker = threading.Thread(target=work)
         worker.start()
         worker.join(timeout=60)
     assert sweeps == [[]]  # the sweep during the slow sitemaps took nothing

@@ -59,7 +59,13 @@ from apps.web.http import watchdog
 from apps.web.http.errors import FetchError
 from apps.web.http.targets import Approved, Resolver, approve, default_resolver, normalise_allowed
 from apps.web.http.watchdog import Watchdog
-from apps.web.types import REDIRECT_STATUSES, CrawlOptions, FetchResult, RedirectHop
+from apps.web.types import (
+    MAX_REDIRECTS,
+    REDIRECT_STATUSES,
+    CrawlOptions,
+    FetchResult,
+    RedirectHop,
+)
 from apps.web.urls import DEFAULT_PORTS, MAX_URL_LENGTH, header_text
 
 __all__ = ["ACCEPT_ENCODING", "DEFAULT_USER_AGENT", "GuardedClient"]
@@ -214,7 +220,7 @@ class GuardedClient:
         read_timeout: float = 30.0,
         total_timeout: float = 60.0,
         max_bytes: int = 10 * 1024 * 1024,
-        max_redirects: int = 5,
+        max_redirects: int = MAX_REDIRECTS,
         max_url_length: int = MAX_URL_LENGTH,
         resolver: Resolver | None = None,
         ca_certs: str | None = None,
