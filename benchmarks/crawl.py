@@ -16,8 +16,8 @@ What it does (see benchmarks/README.md for figures):
    `config.settings.base`, a fresh database (SQLite in the temp dir by default, or the
    PostgreSQL database named by --database-url, created and dropped here), migrate
    (in its own process), a user on a plan allowing N pages,
-   `services.job_create(..., enqueue=False)` and `services.job_run()` - the same code
-   path as the worker;
+   `analysis_create(..., enqueue=False)` and `job_run()` - the same code path as the
+   worker, timed through the runner's `RunObserver` hooks;
 5. prints pages/s of both, their ratio, each process's peak RSS and CPU time, the
    static server's CPU use, and where the Sitelens main thread spent its time.
 
