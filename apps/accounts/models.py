@@ -160,6 +160,17 @@ class ApiKey(models.Model):
             self.save(update_fields=["revoked_at"])
 
 
+def credential_headers(kind: str, secret: dict[str, str]) -> dict[str, str]:
+    """The request headers of a credential of `kind` with `secret` (as validated by
+    `apps.accounts.credentials.CredentialSecretSerializer`)."""
+    if kind == Credential.Kind.BASIC:
+        token = base64.b64encode(f"{secret['username']}:{secret['password']}".encode()).decode()
+        return {"Authorization": f"Basic {token}"}
+    if kind == Credential.Kind.COOKIE:
+        return {"Cookie": secret["cookie"]}
+    return {secret["header"]: secret["value"]}
+
+
 class CredentialQuerySet(OwnedQuerySet):
     def listed(self) -> CredentialQuerySet:
         """Saved credentials (inline ones belong to the analysis that brought them)."""
@@ -206,13 +217,7 @@ class Credential(models.Model):
 
     def request_headers(self) -> dict[str, str]:
         """The headers that carry this credential (for its origin only)."""
-        data = crypto.decrypt(self.secret)
-        if self.kind == self.Kind.BASIC:
-            token = base64.b64encode(f"{data['username']}:{data['password']}".encode()).decode()
-            return {"Authorization": f"Basic {token}"}
-        if self.kind == self.Kind.COOKIE:
-            return {"Cookie": data["cookie"]}
-        return {data["header"]: data["value"]}
+        return credential_headers(self.kind, crypto.decrypt(self.secret))
 
     def mark_used(self) -> None:
         Credential.objects.filter(pk=self.pk).update(last_used_at=timezone.now())

@@ -21,7 +21,6 @@ from apps.web.http import FetchError
 from apps.web.http.errors import UNREACHABLE_CODES
 from apps.web.robots import RobotsPolicy, fetch_robots
 from apps.web.sitemap import SitemapResult, collect_sitemap_urls
-from apps.web.types import HTML_CONTENT_TYPES
 from apps.web.urls import normalize_url, origin
 
 PREFLIGHT_TIMEOUT_S = 20.0
@@ -110,7 +109,7 @@ def _fetch_start(client, found: Preflight, crawl) -> None:
         return
     found.start_status, found.start_fetch_ms = result.status, result.elapsed_ms
     found.start_final_url = result.final_url
-    if not (200 <= result.status < 300 and result.content_type in HTML_CONTENT_TYPES):
+    if not result.is_html_document:
         return
     text, _ = decode_html(result.body, result.headers.get("content-type"))
     document = HtmlDocument.parse(text, result.final_url)

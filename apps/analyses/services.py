@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from apps.accounts.models import Credential, Plan, User
+from apps.accounts.models import Credential, Plan, User, credential_headers
 from apps.analyses.options import AnalysisRequest
 from apps.analyses.preflight import Preflight, run_preflight
 from apps.core.errors import ServiceError
@@ -99,19 +99,15 @@ def _preflight(user: User, request: AnalysisRequest, *, fetch_start: bool) -> Ch
     plan = _check_plan(user, request)
     address = target_check(request.url)
     credential = _saved_credential(user, request)
-    headers = credential.request_headers() if credential is not None else (
-        _inline_headers(request))
+    if credential is not None:
+        headers = credential.request_headers()
+    elif request.auth is not None:
+        headers = credential_headers(request.auth["kind"], request.auth["secret"])
+    else:
+        headers = None
     result = run_preflight(request.url, request.options, address=address,
                            credential_headers=headers, fetch_start=fetch_start)
     return Checked(preflight=result, plan=plan)
-
-
-def _inline_headers(request: AnalysisRequest) -> dict[str, str] | None:
-    if request.auth is None:
-        return None
-    probe = Credential(kind=request.auth["kind"])
-    probe.set_secret(request.auth["secret"])
-    return probe.request_headers()
 
 
 def _limits(user: User, plan: Plan) -> dict:

@@ -49,7 +49,6 @@ from apps.web.http.errors import FetchError
 from apps.web.robots import HttpClient, RobotsPolicy, fetch_robots, product_token
 from apps.web.sitemap import SitemapResult, collect_sitemap_urls
 from apps.web.types import (
-    HTML_CONTENT_TYPES,
     MAX_REDIRECTS,
     REDIRECT_STATUSES,
     CrawledPage,
@@ -474,7 +473,7 @@ class Crawler:
         page.content_type = result.content_type
         page.size_bytes = len(result.body)
         document = None
-        if 200 <= result.status < 300 and _looks_like_html(result):
+        if result.is_html_document:
             text, page.encoding = decode_html(result.body, result.headers.get("content-type"))
             document = HtmlDocument.parse(text, page.final_url)
         # X-Robots-Tag applies to any response (a PDF may carry noindex); meta tags need HTML.
@@ -489,10 +488,3 @@ class Crawler:
         page.links = list(document.links)
         page.follow_links = not page.robots.for_agent(self._token).nofollow
 
-
-def _looks_like_html(result: FetchResult) -> bool:
-    content_type = result.content_type
-    if content_type:
-        return content_type in HTML_CONTENT_TYPES
-    head = result.body[:1024].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head

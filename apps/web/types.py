@@ -49,6 +49,17 @@ class FetchResult:
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
+    @property
+    def is_html_document(self) -> bool:
+        """A 2xx response to parse as HTML: by its content type, or, when it declares
+        none, by sniffing the start of the body as browsers do."""
+        if not 200 <= self.status < 300:
+            return False
+        if self.content_type:
+            return self.content_type in HTML_CONTENT_TYPES
+        head = self.body[:1024].lstrip().lower()
+        return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
     def header_values(self, name: str) -> list[str]:
         """Each value of header `name` (case-insensitive), one per header line."""
         name = name.lower()

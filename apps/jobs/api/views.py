@@ -25,6 +25,7 @@ from apps.jobs.api.serializers import EventSerializer, JobStatusSerializer, LogL
 from apps.jobs.events import events_after
 from apps.jobs.logs import job_log
 from apps.jobs.models import Job
+from apps.jobs.streams import parse_after
 
 EventPage = inline_serializer(
     name="EventPage",
@@ -43,9 +44,10 @@ def non_negative_int(params, name: str, default: int) -> int:
     raw = params.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit():
+    value = parse_after(raw)  # the streams read `after` / Last-Event-ID the same way
+    if value is None:
         raise serializers.ValidationError({name: ["Must be a non-negative integer."]})
-    return int(raw)
+    return value
 
 
 class JobViewSet(mixins.RetrieveModelMixin, OwnedViewSet):
