@@ -11,6 +11,12 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# html5-parser and lxml must link the same libxml2: build lxml against the system one
+	@# (once per machine; pip caches the wheel). Needs libxml2-dev and libxslt1-dev.
+	$(BIN)/python -c "import html5_parser" 2>/dev/null || \
+	  $(BIN)/python -m pip install --quiet --force-reinstall --no-deps --no-binary lxml \
+	    "$$($(BIN)/python -c 'import lxml; print("lxml==" + lxml.__version__)')"
+	$(BIN)/python -c "import html5_parser"
 	touch $(STAMP)
 
 migrate: $(STAMP)

@@ -1,4 +1,12 @@
-"""An HTML page parsed once with lxml and shared by the crawler and every analyzer."""
+"""An HTML page parsed once, the way a browser parses it, and shared by every analyzer.
+
+The tree is built by html5-parser (gumbo, the HTML5 tree-construction algorithm)
+straight into lxml: misnested tags, implied `<tbody>`, `<p>` closing rules and
+content after `</body>` land where Chromium puts them, so a finding's CSS selector
+resolves, in DevTools, to the element the finding is about. libxml2's own HTML
+parser builds a different tree for such markup. Parsing costs about what
+`lxml.html` costs (benchmarks/README.md).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +14,32 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urljoin
 
-import lxml.html
+import html5_parser
 from lxml import etree
 
 from apps.web.urls import normalize_url
+
+
+def parse_html(text: str) -> etree._Element:
+    """The `<html>` element of `text` parsed by the HTML5 algorithm (lxml.html elements).
+
+    Names are kept as written (`xml:lang` stays `xml:lang`), as the DOM keeps them.
+    A `<template>`'s content is a separate fragment in a browser, outside the
+    document tree that selectors and the accessibility tree see, so it is dropped
+    here; the empty `<template>` stays so sibling positions still match.
+    """
+    tree = html5_parser.parse(
+        text.replace("\x00", "\ufffd"),
+        treebuilder="lxml_html",
+        namespace_elements=False,
+        sanitize_names=False,
+        keep_doctype=False,
+    )
+    for template in list(tree.iter("template")):
+        for child in list(template):
+            template.remove(child)
+        template.text = None
+    return tree
 
 
 @dataclass(frozen=True)
@@ -34,14 +64,10 @@ class HtmlDocument:
 
     @classmethod
     def parse(cls, text: str, url: str) -> HtmlDocument | None:
-        """Parse decoded HTML; None when lxml cannot make a tree out of it."""
+        """Parse decoded HTML like a browser; None when there is nothing to parse."""
         if not text or not text.strip():
             return None
-        try:
-            tree = lxml.html.document_fromstring(text)
-        except (etree.ParserError, ValueError):
-            return None
-        return cls(url=url, tree=tree)
+        return cls(url=url, tree=parse_html(text))
 
     @cached_property
     def base_url(self) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from lxml import etree
 
-from apps.analyses.analyzers import dom
+from apps.analyses.analyzers import aria, dom
 from apps.analyses.analyzers.taxonomy import CATEGORIES, SEVERITIES, Category, Outcome, Severity
 from apps.web.types import HTML_CONTENT_TYPES, CrawledPage, RedirectHop
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from apps.web.document import HtmlDocument
 
 logger = logging.getLogger(__name__)
+_UNSET: Any = object()
 
 # Short names for rule declarations (`categories=(SEO,)`, `severity=MINOR`).
 SEO = Category.SEO
@@ -111,6 +112,7 @@ class PageContext:
     def __init__(self, page: CrawledPage) -> None:
         self.page = page
         self._content_text: dict[etree._Element, str] = {}
+        self._roles: dict[etree._Element, str | None] = {}
 
     @property
     def url(self) -> str:
@@ -193,24 +195,56 @@ class PageContext:
     # -- hidden, ids, names ----------------------------------------------------------------
 
     @cached_property
-    def hidden(self) -> frozenset[etree._Element]:
-        """Elements out of the accessibility tree (themselves or through an ancestor).
+    def style_hiding(self) -> dom.StyleHiding:
+        """The page's `<style>` rules that hide elements by a simple selector."""
+        return dom.StyleHiding(self.tree)
 
-        One walk: a subtree is hidden from the first element that hides itself
-        (see `dom.hides_subtree` for what markup can tell).
-        """
+    def _hidden_subtrees(self, hides: Callable[[etree._Element], bool]) -> frozenset:
         if self.document is None:
             return frozenset()
         found: set[etree._Element] = set()
         for el in self.all_elements:
-            if el in found:
-                continue
-            if dom.hides_subtree(el):
+            if el not in found and hides(el):
                 found.update(dom.elements(el))
         return frozenset(found)
 
+    @cached_property
+    def hidden_for_everyone(self) -> frozenset[etree._Element]:
+        """Elements not rendered at all (themselves or through an ancestor): the
+        hidden attribute, inline or simple-stylesheet display:none and
+        visibility:hidden, script/style/template/noscript. Such elements cannot
+        take focus either (axe's isHiddenForEveryone)."""
+        sheet = self.style_hiding
+        return self._hidden_subtrees(lambda el: dom.hidden_for_everyone(el, sheet))
+
+    @cached_property
+    def hidden(self) -> frozenset[etree._Element]:
+        """Elements out of the accessibility tree: hidden for everyone, or inside
+        an aria-hidden="true" subtree (axe's isVisibleToScreenReaders, negated).
+
+        One walk: a subtree is hidden from the first element that hides itself.
+        """
+        sheet = self.style_hiding
+        return self._hidden_subtrees(lambda el: dom.hides_subtree(el, sheet))
+
     def is_hidden(self, el: etree._Element) -> bool:
+        """Not exposed to assistive technology (see `hidden`)."""
         return el in self.hidden
+
+    def is_focusable(self, el: etree._Element) -> bool:
+        """axe's isFocusable: focusable by markup and rendered (aria-hidden does not
+        stop focus, which is what aria-hidden-focus is about)."""
+        return el not in self.hidden_for_everyone and aria.is_focusable(el)
+
+    def role(self, el: etree._Element, *, no_presentational: bool = False) -> str | None:
+        """axe's getRole for `el` (explicit role, else implicit; presentational
+        conflict resolution applied), computed once per element."""
+        role = self._roles.get(el, _UNSET)
+        if role is _UNSET:
+            role = self._roles[el] = aria.get_role(el, self.by_id)
+        if no_presentational and role in aria.PRESENTATIONAL:
+            return None
+        return role
 
     @cached_property
     def id_counts(self) -> Mapping[str, int]:
@@ -235,7 +269,7 @@ class PageContext:
         """`dom.content_text` of `el`, computed once per element."""
         text = self._content_text.get(el)
         if text is None:
-            text = self._content_text[el] = dom.content_text(el)
+            text = self._content_text[el] = dom.content_text(el, self.hidden)
         return text
 
     def labelledby_text(self, el: etree._Element) -> str:

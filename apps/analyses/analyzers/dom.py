@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 
 from lxml import etree
 
@@ -109,16 +109,120 @@ def opening_tag(element: etree._Element, limit: int = SNIPPET_LIMIT) -> str:
     return text
 
 
-def hides_subtree(el: etree._Element) -> bool:
-    """Whether this element alone takes itself and its descendants out of view."""
+def hidden_for_everyone(el: etree._Element, sheet: StyleHiding | None = None) -> bool:
+    """Whether this element alone takes itself and its subtree out of the rendering
+    (axe's isHiddenForEveryone, from markup): not rendered (script, style,
+    template, noscript), the hidden attribute, inline display:none or
+    visibility:hidden, or a page stylesheet rule that `sheet` can decide."""
     if el.tag in _NON_RENDERED_TAGS:
         return True
     if el.get("hidden") is not None:
         return True
-    if (el.get("aria-hidden") or "").strip().lower() == "true":
-        return True
     style = el.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    return sheet is not None and sheet.hides(el)
+
+
+def aria_hidden(el: etree._Element) -> bool:
+    return (el.get("aria-hidden") or "").strip().lower() == "true"
+
+
+def hides_subtree(el: etree._Element, sheet: StyleHiding | None = None) -> bool:
+    """Whether this element alone takes itself and its subtree out of the
+    accessibility tree: hidden for everyone, or aria-hidden="true"."""
+    return aria_hidden(el) or hidden_for_everyone(el, sheet)
+
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_HIDING_DECLARATION = re.compile(
+    r"(?:^|;|\{)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important\s*)?(?:;|$)",
+    re.IGNORECASE,
+)
+_SIMPLE_SELECTOR = re.compile(
+    r"^(?P<tag>[a-zA-Z][a-zA-Z0-9-]*)?(?P<rest>(?:[.#][A-Za-z_-][A-Za-z0-9_-]*)*)$"
+)
+
+
+class StyleHiding:
+    """The page's `<style>` rules that hide elements, where a simple selector decides.
+
+    Only top-level rules (not inside @media or other at-rules, whose conditions
+    need a viewport) whose selector is one compound of a tag, classes and an id
+    (`.sr-hidden`, `div#menu.closed`) and whose block sets display:none or
+    visibility:hidden. Anything else (descendant combinators, pseudo-classes,
+    attribute selectors, later overrides) is not judged: such elements count as
+    shown, as no static tool can know better.
+    """
+
+    def __init__(self, tree: etree._Element) -> None:
+        self.rules: list[tuple[str | None, frozenset[str], str | None]] = []
+        for style in tree.iter("style"):
+            media = (style.get("media") or "all").strip().lower()
+            if media not in ("", "all", "screen"):
+                continue
+            self._read(_CSS_COMMENT.sub("", style.text or ""))
+        self.classes = frozenset(c for _tag, classes, _id in self.rules for c in classes)
+
+    def _read(self, css: str) -> None:
+        depth = 0
+        selector_start = 0
+        in_at_rule = 0
+        i = 0
+        while i < len(css):
+            ch = css[i]
+            if ch == "{":
+                prelude = css[selector_start:i].strip()
+                depth += 1
+                if prelude.startswith("@") or in_at_rule:
+                    in_at_rule += 1
+                else:
+                    close = css.find("}", i)
+                    if close == -1:
+                        return
+                    if _HIDING_DECLARATION.search("{" + css[i + 1 : close]):
+                        for part in prelude.split(","):
+                            self._add(part.strip())
+                    depth -= 1
+                    i = close
+                selector_start = i + 1
+            elif ch == "}":
+                depth = max(depth - 1, 0)
+                in_at_rule = max(in_at_rule - 1, 0)
+                selector_start = i + 1
+            elif ch == ";" and depth == 0:
+                selector_start = i + 1  # @import ...;
+            i += 1
+
+    def _add(self, selector: str) -> None:
+        match = _SIMPLE_SELECTOR.match(selector)
+        if not match or not selector:
+            return
+        rest = match.group("rest") or ""
+        parts = re.findall(r"([.#])([A-Za-z_-][A-Za-z0-9_-]*)", rest)
+        ids = [name for kind, name in parts if kind == "#"]
+        if len(ids) > 1:
+            return
+        classes = frozenset(name for kind, name in parts if kind == ".")
+        tag = (match.group("tag") or "").lower() or None
+        if tag in ("html", "body", "head"):
+            return  # a hidden body is a page bug no rule here should build on
+        self.rules.append((tag, classes, ids[0] if ids else None))
+
+    def hides(self, el: etree._Element) -> bool:
+        if not self.rules:
+            return False
+        el_classes = (el.get("class") or "").split()
+        el_id = el.get("id")
+        for tag, classes, rule_id in self.rules:
+            if tag is not None and el.tag != tag:
+                continue
+            if rule_id is not None and el_id != rule_id:
+                continue
+            if classes and not classes.issubset(el_classes):
+                continue
+            return True
+        return False
 
 
 def role(el: etree._Element) -> str:
@@ -127,35 +231,44 @@ def role(el: etree._Element) -> str:
     return tokens[0].lower() if tokens else ""
 
 
-def content_text(el: etree._Element) -> str:
+def content_text(el: etree._Element, hidden: Container[etree._Element] | None = None) -> str:
     """Approximate accessible name computed from content (accname step 2F).
 
     Text nodes, `alt` of images inside, and `aria-label` of descendants that
-    carry one; hidden descendants and non-rendered content are skipped.
-    Whitespace is collapsed.
+    carry one; hidden descendants (those in `hidden`, else those markup hides)
+    and non-rendered content are skipped. Whitespace is collapsed. Iterative, so
+    a 10 000-level deep page costs no recursion.
     """
     out: list[str] = []
-    _collect_text(el, out, is_root=True)
-    return " ".join(" ".join(out).split())
-
-
-def _collect_text(el: etree._Element, out: list[str], is_root: bool) -> None:
-    if not is_root:
-        if hides_subtree(el):
-            return
-        label = (el.get("aria-label") or "").strip()
-        if label:
-            out.append(label)
-            return
-        if el.tag in ("img", "area") or (
-            el.tag == "input" and (el.get("type") or "").lower() == "image"
-        ):
-            out.append(el.get("alt") or "")
-            return
     if el.text:
         out.append(el.text)
-    for child in el:
-        if isinstance(child.tag, str):
-            _collect_text(child, out, is_root=False)
-        if child.tail:
-            out.append(child.tail)
+    # A stack of children still to visit and tails to emit after their element.
+    stack: list[etree._Element | str] = []
+    for child in reversed(el):
+        stack.append(child.tail or "")
+        stack.append(child)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item:
+                out.append(item)
+            continue
+        if not isinstance(item.tag, str):
+            continue
+        if (item in hidden) if hidden is not None else hides_subtree(item):
+            continue
+        label = (item.get("aria-label") or "").strip()
+        if label:
+            out.append(label)
+            continue
+        if item.tag in ("img", "area") or (
+            item.tag == "input" and (item.get("type") or "").lower() == "image"
+        ):
+            out.append(item.get("alt") or "")
+            continue
+        if item.text:
+            out.append(item.text)
+        for child in reversed(item):
+            stack.append(child.tail or "")
+            stack.append(child)
+    return " ".join(" ".join(out).split())
