@@ -241,6 +241,8 @@ class Page(models.Model):
     follow_links = models.BooleanField(default=True)  # False for nofollow pages (resume needs it)
     error = models.CharField(max_length=50, blank=True)
     source = models.CharField(max_length=20, blank=True)
+    # Findings over SITELENS_MAX_FINDINGS_PER_PAGE: counted here, not stored.
+    findings_dropped = models.PositiveIntegerField(default=0)
     fetched_at = models.DateTimeField(auto_now_add=True)
 
     objects = PageQuerySet.as_manager()

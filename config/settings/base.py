@@ -253,6 +253,8 @@ SITELENS_JOB_STALE_SECONDS = env_int("SITELENS_JOB_STALE_SECONDS", 180, minimum=
 SITELENS_MAX_ATTEMPTS = 3
 # Hard caps no plan can exceed.
 SITELENS_MAX_PAGES_CAP = env_int("SITELENS_MAX_PAGES_CAP", 10_000, minimum=1)
+# One pathological page keeps at most this many findings (most severe first).
+SITELENS_MAX_FINDINGS_PER_PAGE = env_int("SITELENS_MAX_FINDINGS_PER_PAGE", 500, minimum=1)
 SITELENS_MAX_DEPTH_CAP = 20
 # The default plan, seeded by a migration and used for users without a plan. A
 # self-hosted install serves its operator, so the defaults are generous; lower them

@@ -110,7 +110,7 @@ DEFECTS: dict[str, frozenset[str]] = {
     "/viewport-locked": frozenset({"meta-viewport"}),
     "/click-here": frozenset({"link-text"}),
     "/multiple-h1": frozenset({"multiple-h1"}),
-    "/no-h1": frozenset({"missing-h1"}),
+    "/no-h1": frozenset({"missing-h1", "page-has-heading-one"}),
     "/long-title": frozenset({"title-too-long"}),
     "/short-title": frozenset({"title-too-short"}),
     "/no-title": frozenset({"document-title"}),
@@ -180,7 +180,7 @@ def html_page(
     return (
         "<!DOCTYPE html>\n"
         f"{html_open}\n<head>\n" + "\n".join(head) + "\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
+        f"<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
 

@@ -34,7 +34,14 @@ in `AnalysisResult.errors` and the pipeline records it on the analysis.
 Nothing here imports Django.
 """
 
-from apps.analyses.analyzers import accessibility, seo, site  # noqa: F401  (fill the registry)
+from apps.analyses.analyzers import (  # noqa: F401  (fill the registry)
+    accessibility,
+    aria_rules,
+    names,
+    seo,
+    site,
+    structure,
+)
 from apps.analyses.analyzers.base import (
     AnalysisResult,
     Finding,

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
+
+import langcodes
 
 from apps.analyses.analyzers import dom
 from apps.analyses.analyzers.base import (
@@ -96,47 +99,44 @@ def html_has_lang(page: PageContext) -> Iterator[Issue]:
     yield Issue(message, element=root)
 
 
-# BCP 47 "well-formed" tag (RFC 5646 section 2.1), case-insensitive. The 4-letter
-# primary subtag is reserved and not accepted.
-_LANGTAG = re.compile(
-    r"""^(?:
-        (?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{5,8})   # language[-extlang]
-        (?:-[a-z]{4})?                                # script
-        (?:-(?:[a-z]{2}|[0-9]{3}))?                   # region
-        (?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*      # variants
-        (?:-[0-9a-wyz](?:-[a-z0-9]{2,8})+)*           # extensions
-        (?:-x(?:-[a-z0-9]{1,8})+)?                    # private use
-      | x(?:-[a-z0-9]{1,8})+                          # private use only
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_IRREGULAR_GRANDFATHERED = frozenset(
-    {
-        "en-gb-oed",
-        "i-ami",
-        "i-bnn",
-        "i-default",
-        "i-enochian",
-        "i-hak",
-        "i-klingon",
-        "i-lux",
-        "i-mingo",
-        "i-navajo",
-        "i-pwn",
-        "i-tao",
-        "i-tay",
-        "i-tsu",
-        "sgn-be-fr",
-        "sgn-be-nl",
-        "sgn-ch-de",
-    }
-)
+def get_base_lang(value: str | None) -> str:
+    """axe's getBaseLang: value.trim().split('-')[0].toLowerCase() ("" when none)."""
+    if not value:
+        return ""
+    return value.strip().split("-")[0].lower()
+
+
+@cache
+def is_valid_base_lang(base: str) -> bool:
+    """axe's isValidLang (lib/core/utils/valid-langs.js) on a primary subtag: two or
+    three ASCII letters naming a language in the IANA subtag registry."""
+    return (
+        2 <= len(base) <= 3
+        and base.isascii()
+        and base.isalpha()
+        and langcodes.tag_is_valid(base.lower())
+    )
 
 
 def is_valid_lang(value: str) -> bool:
-    """Whether `value` is a well-formed BCP 47 tag (shape only, not the registry)."""
-    value = value.strip()
-    return bool(_LANGTAG.match(value)) or value.lower() in _IRREGULAR_GRANDFATHERED
+    """Whether the primary language subtag of `value` is registered, as axe checks it
+    (only the base language counts: "en-US", "en--x" and "en_" differ only after it)."""
+    return is_valid_base_lang(get_base_lang(value))
+
+
+def invalid_lang_attrs(el, attrs: tuple[str, ...] = ("lang", "xml:lang")) -> list[str]:
+    """axe lib/checks/language/valid-lang-evaluate.js, the attribute part: an attribute
+    is invalid when its base language is non-empty and unregistered, or when it is
+    whitespace only (lang="" itself is ignored)."""
+    invalid = []
+    for attr in attrs:
+        value = el.get(attr)
+        if value is None:
+            continue
+        base = get_base_lang(value)
+        if (base and not is_valid_base_lang(base)) or (value and not value.strip()):
+            invalid.append(f'{attr}="{value}"')
+    return invalid
 
 
 @page_rule(
@@ -145,18 +145,23 @@ def is_valid_lang(value: str) -> bool:
     severity=SERIOUS,
     tags=("cat.language", "wcag2a", "wcag311", "EN-301-549", "EN-9.3.1.1", "ACT"),
     title="<html> element must have a valid value for the lang attribute",
-    help='Use a BCP 47 language tag such as "en", "fr-CA" or "zh-Hant".',
+    help='Use a registered language such as "en", "fr-CA" or "zh-Hant".',
     help_url=axe_help_url("html-lang-valid"),
 )
 def html_lang_valid(page: PageContext) -> Iterator[Issue]:
-    """Shape check only: axe compares the primary subtag with the ISO 639 list,
-    so a well-formed but unassigned code such as "qq" passes here."""
+    """axe lib/rules/html-lang-valid.json: selector "html[lang]:not([lang='']),
+    html[xml\\:lang]:not([xml\\:lang=''])", check valid-lang (attributes lang and
+    xml:lang; the primary subtag must be in the IANA registry, via langcodes)."""
     root = page.tree
-    for attr in ("lang", "xml:lang"):
-        value = (root.get(attr) or "").strip()
-        if value and not is_valid_lang(value):
-            yield Issue(f'{attr}="{value}" is not a valid language tag.', element=root)
-            return
+    if root.tag != "html" or not (root.get("lang") or root.get("xml:lang")):
+        return
+    invalid = invalid_lang_attrs(root)
+    if invalid:
+        yield Issue(
+            f"{' and '.join(invalid)} on <html> does not start with a registered language "
+            "subtag.",
+            element=root,
+        )
 
 
 @page_rule(

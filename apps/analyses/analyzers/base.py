@@ -98,6 +98,13 @@ class RuleError:
 class AnalysisResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
+    dropped: int = 0  # findings over the per-page cap, counted but not kept
+
+
+# One pathological page (5 000 unlabelled inputs, 10 000 bad links) must not store a
+# million rows: past this many findings a page keeps the most severe ones.
+MAX_FINDINGS_PER_PAGE = 500
+_SEVERITY_RANK = {s: rank for rank, s in enumerate(SEVERITIES)}
 
 
 class PageContext:
@@ -471,11 +478,15 @@ def all_rules() -> list[Rule]:
     return REGISTRY.rules("page") + REGISTRY.rules("site")
 
 
-def run_page_rules(page: CrawledPage, registry: Registry = REGISTRY) -> AnalysisResult:
+def run_page_rules(
+    page: CrawledPage, registry: Registry = REGISTRY, *, cap: int = MAX_FINDINGS_PER_PAGE
+) -> AnalysisResult:
     """Run every page rule on one crawled page; rule crashes come back as errors.
 
     Rules that need a document are skipped when the page was not parsed
-    (non-HTML, error, empty body); status and redirect rules still run.
+    (non-HTML, error, empty body); status and redirect rules still run. At most
+    `cap` findings are kept, the most severe first (document order within a
+    severity); `dropped` counts the rest.
     """
     ctx = PageContext(page)
     result = AnalysisResult()
@@ -484,6 +495,10 @@ def run_page_rules(page: CrawledPage, registry: Registry = REGISTRY) -> Analysis
             continue
         _run(rule, ctx, page.url, result, selector=ctx.selector)
     result.findings = dedupe(result.findings)
+    if len(result.findings) > cap:
+        kept = sorted(result.findings, key=lambda f: _SEVERITY_RANK.get(f.severity, 99))[:cap]
+        result.dropped = len(result.findings) - cap
+        result.findings = kept
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from apps.analyses.models import Finding
@@ -48,8 +49,16 @@ class PageSerializer(serializers.ModelSerializer):
         fields = [
             "id", "url", "final_url", "depth", "status_code", "content_type", "redirect_chain",
             "size_bytes", "fetch_ms", "encoding", "title", "error", "source", "fetched_at",
+            "findings_dropped", "findings_cap",
         ]
         read_only_fields = fields
+
+    findings_cap = serializers.SerializerMethodField(
+        help_text="Most findings one page keeps; findings_dropped counts the rest."
+    )
+
+    def get_findings_cap(self, page) -> int:
+        return settings.SITELENS_MAX_FINDINGS_PER_PAGE
 
 
 class FindingSerializer(serializers.ModelSerializer):

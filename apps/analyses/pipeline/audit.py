@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
 from apps.accounts.crypto import CredentialKeyError
@@ -48,7 +49,7 @@ class AuditRun:
 
 def analyse_page(crawled: CrawledPage) -> AnalysisResult:
     """Every page rule on the page's one parsed tree (the crawler parsed it)."""
-    return run_page_rules(crawled)
+    return run_page_rules(crawled, cap=settings.SITELENS_MAX_FINDINGS_PER_PAGE)
 
 
 def validate(run: AuditRun) -> None:

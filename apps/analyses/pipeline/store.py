@@ -63,7 +63,7 @@ def store_page(ctx: RunContext, crawled: CrawledPage, result: AnalysisResult, *,
                 size_bytes=crawled.size_bytes, fetch_ms=crawled.fetch_ms,
                 encoding=crawled.encoding or "", title=title, links=crawled.links,
                 error=crawled.error or "", source=crawled.source,
-                follow_links=crawled.follow_links,
+                follow_links=crawled.follow_links, findings_dropped=result.dropped,
             )
             Finding.objects.bulk_create(finding_rows(job, result.findings, page.pk))
             if result.errors:

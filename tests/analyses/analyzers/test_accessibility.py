@@ -72,9 +72,11 @@ def test_it_explains_that_xml_lang_alone_is_not_enough():
 
 
 @pytest.mark.parametrize(
-    "lang", ["xx-invalid-!!", "en_US", "e", "en--us", "toolonglang", "1en", "engl", "en-us-x"]
+    "lang",
+    ["xx-invalid-!!", "en_US", "e", "toolonglang", "1en", "engl", "zz", "qq-GB", "x-private",
+     "i-klingon", "\u00e9n"],
 )
-def test_it_flags_a_malformed_lang(lang):
+def test_it_flags_a_lang_without_a_registered_base_language(lang):
     (finding,) = findings("html-lang-valid", html_doc("<h1>x</h1>", lang=lang))
     assert lang in finding.message
 
@@ -90,14 +92,19 @@ def test_it_flags_a_malformed_lang(lang):
         "de-CH-1996",
         "sl-rozaj-biske",
         "en-a-bbb-x-private",
-        "x-private",
-        "i-klingon",
         "zh-yue-HK",
         "gsw",
+        " en ",
+        "en--us",  # axe checks only the base language subtag
+        "en-us-x",
     ],
 )
-def test_it_accepts_a_well_formed_lang(lang):
+def test_it_accepts_a_registered_base_language(lang):
     assert is_valid_lang(lang)
+
+
+def test_it_flags_a_whitespace_only_lang():
+    assert len(findings("html-lang-valid", html_doc("<h1>x</h1>", lang="  "))) == 1
 
 
 def test_it_does_not_check_validity_when_lang_is_missing():

@@ -1,0 +1,516 @@
+"""Structure rules: landmarks, headings, deprecated elements, meta refresh/viewport
+and language agreement, following axe-core 4.11+ (ids, selectors, checks).
+
+Each rule cites the axe-core sources it follows (lib/rules/<id>.json and the
+checks it runs). Where axe looks at rendering (is-on-screen) these rules use
+the page's hidden-for-everyone set as the static stand-in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+from apps.analyses.analyzers import aria
+from apps.analyses.analyzers.accessibility import (
+    get_base_lang,
+    invalid_lang_attrs,
+    is_valid_base_lang,
+)
+from apps.analyses.analyzers.axe import axe_rule
+from apps.analyses.analyzers.base import Issue, PageContext
+
+# -- shared helpers --------------------------------------------------------------------
+
+_NATIVE_SCOPE_FILTER = ("article", "aside", "main", "nav", "section")
+_JS_FLOAT = re.compile(r"^\s*[+-]?(?:Infinity|\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)")
+
+
+def _js_parse_float(value: str) -> float | None:
+    """JavaScript's parseFloat: the longest numeric prefix; None for NaN."""
+    match = _JS_FLOAT.match(value)
+    return float(match.group(0)) if match else None
+
+
+def _role_attr_is(el, value: str) -> bool:
+    """CSS `[role=value]`: the whole attribute, case-sensitively."""
+    return el.get("role") == value
+
+
+def _landmark_candidates(page: PageContext, tag: str, role: str) -> list:
+    """Elements matching `tag:not([role]), [role=role]`, in document order."""
+    found = [el for el in page.elements(tag) if el.get("role") is None]
+    found += [el for el in page.with_role(role) if _role_attr_is(el, role)]
+    return sorted(set(found), key=page.position)
+
+
+def _in_native_scope(el) -> bool:
+    """findUpVirtual(el, "article, aside, main, nav, section"): an ancestor is one."""
+    return any(isinstance(a.tag, str) and a.tag in _NATIVE_SCOPE_FILTER for a in el.iterancestors())
+
+
+def _has_body_context(el) -> bool:
+    """axe lib/rules/landmark-has-body-context-matches.js."""
+    return el.get("role") is not None or not _in_native_scope(el)
+
+
+@cache
+def _landmark_roles() -> frozenset[str]:
+    """axe's getAriaRolesByType('landmark')."""
+    return frozenset(r for r, spec in aria.aria_roles().items() if spec.get("type") == "landmark")
+
+
+# -- deprecated elements ----------------------------------------------------------------
+
+
+@axe_rule("blink")
+def blink(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/blink.json: selector "blink", excludeHidden false, none: is-on-screen
+    (lib/checks/visibility/is-on-screen: isVisibleOnScreen; statically, not hidden
+    for everyone)."""
+    for el in page.elements("blink"):
+        if el not in page.hidden_for_everyone:
+            yield Issue("A <blink> element makes its content flash; remove it.", element=el)
+
+
+@axe_rule("marquee")
+def marquee(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/marquee.json: selector "marquee", excludeHidden false, none:
+    is-on-screen (statically, not hidden for everyone)."""
+    for el in page.elements("marquee"):
+        if el not in page.hidden_for_everyone:
+            yield Issue(
+                "A <marquee> element scrolls its content and cannot be paused; remove it.",
+                element=el,
+            )
+
+
+@axe_rule("server-side-image-map")
+def server_side_image_map(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/server-side-image-map.json: selector "img[ismap]" (hidden excluded),
+    none: exists (lib/checks/shared/exists)."""
+    for img in page.elements("img"):
+        if img.get("ismap") is not None and not page.is_hidden(img):
+            yield Issue(
+                "This image is a server-side image map (ismap); use a client-side <map> "
+                "with <area> links instead.",
+                element=img,
+            )
+
+
+# -- meta -------------------------------------------------------------------------------
+
+_REFRESH_SEPARATOR = re.compile(r"[;,\s]")
+_REDIRECT_NUMBER = re.compile(r"^[0-9.]+$")
+_META_REFRESH_MAX_DELAY = 72000  # lib/checks/navigation/meta-refresh.json options
+
+
+@axe_rule("meta-refresh")
+def meta_refresh(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/meta-refresh.json: selector 'meta[http-equiv="refresh"][content]'
+    (http-equiv matches case-insensitively in HTML), excludeHidden false, check
+    lib/checks/navigation/meta-refresh-evaluate.js with minDelay 0, maxDelay 72000:
+    fails when the first token of content is a number and 0 < delay <= 72000."""
+    for meta in page.elements("meta"):
+        content = meta.get("content")
+        if (meta.get("http-equiv") or "").lower() != "refresh" or content is None:
+            continue
+        token = _REFRESH_SEPARATOR.split(content.strip())[0]
+        if not _REDIRECT_NUMBER.match(token):
+            continue
+        delay = _js_parse_float(token)
+        if delay is None or delay <= 0 or delay > _META_REFRESH_MAX_DELAY:
+            continue
+        yield Issue(
+            f"<meta http-equiv=\"refresh\"> reloads or redirects the page after {token} "
+            "seconds; users cannot stop or extend that delay.",
+            element=meta,
+        )
+
+
+def viewport_scale_problem(content: str, *, scale_minimum: float, lower_bound: float | None):
+    """axe lib/checks/mobile/meta-viewport-scale-evaluate.js: the offending property
+    ("user-scalable=no", "user-scalable" or "maximum-scale"), or None when it passes."""
+    if not content:
+        return None
+    props: dict[str, object] = {}
+    for item in re.split(r"[;,]", content):
+        item = item.strip()
+        if not item:
+            continue
+        parts = item.split("=")
+        key, value = parts[0], parts[1] if len(parts) > 1 else ""
+        if not key or not value:
+            continue
+        key = key.lower().strip()
+        curated: object = value.lower().strip()
+        if key == "maximum-scale" and curated == "yes":
+            curated = 1
+        if key == "maximum-scale":
+            number = _js_parse_float(str(curated))
+            if number is not None and number < 0:
+                continue
+        props[key] = curated
+
+    def as_float(name: str) -> float | None:
+        return _js_parse_float(str(props[name]))
+
+    max_scale = props.get("maximum-scale")
+    if lower_bound and max_scale:
+        number = as_float("maximum-scale")
+        if number is not None and number < lower_bound:
+            return None
+    user_scalable = props.get("user-scalable")
+    if not lower_bound and user_scalable == "no":
+        return "user-scalable=no"
+    if not lower_bound and user_scalable:
+        number = as_float("user-scalable")
+        if number is not None and -1 < number < 1:
+            return "user-scalable"
+    if max_scale:
+        number = as_float("maximum-scale")
+        if number is not None and number < scale_minimum:
+            return "maximum-scale"
+    return None
+
+
+@axe_rule("meta-viewport-large")
+def meta_viewport_large(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/meta-viewport-large.json: selector 'meta[name="viewport"]',
+    excludeHidden false, check meta-viewport-large (meta-viewport-scale-evaluate with
+    scaleMinimum 5, lowerBound 2): fails when 2 <= maximum-scale < 5."""
+    for meta in page.elements("meta"):
+        if meta.get("name") != "viewport":
+            continue
+        content = meta.get("content") or ""
+        if viewport_scale_problem(content, scale_minimum=5, lower_bound=2):
+            yield Issue(
+                f'The viewport content "{content.strip()}" sets a maximum-scale below 5, '
+                "so users cannot zoom to 500%.",
+                element=meta,
+            )
+
+
+# -- page-level: headings and main ------------------------------------------------------
+
+
+def _is_level_one_heading(el) -> bool:
+    """page-has-heading-one's selector: h1:not([role]):not([aria-level]),
+    :is(h1..h6):not([role])[aria-level="1"], [role=heading][aria-level="1"]."""
+    level = el.get("aria-level")
+    if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and el.get("role") is None:
+        return level == "1" or (el.tag == "h1" and level is None)
+    return _role_attr_is(el, "heading") and level == "1"
+
+
+@axe_rule("page-has-heading-one")
+def page_has_heading_one(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/page-has-heading-one.json: selector "html", matches
+    is-initiator-matches, check page-has-heading-one (has-descendant-evaluate: some
+    element of the selector is visible to screen readers)."""
+    candidates = page.elements("h1", "h2", "h3", "h4", "h5", "h6") + page.with_role("heading")
+    if any(_is_level_one_heading(el) and not page.is_hidden(el) for el in candidates):
+        return
+    yield Issue(
+        "The page has no level-one heading (an <h1> or role=\"heading\" with "
+        "aria-level=\"1\") exposed to assistive technology."
+    )
+
+
+@axe_rule("landmark-one-main")
+def landmark_one_main(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/landmark-one-main.json: selector "html", matches is-initiator-matches,
+    all: page-has-main (has-descendant-evaluate, selector "main:not([role]), [role='main']",
+    visible to screen readers)."""
+    if any(not page.is_hidden(el) for el in _landmark_candidates(page, "main", "main")):
+        return
+    yield Issue(
+        'The page has no main landmark (a <main> or role="main") exposed to assistive '
+        "technology."
+    )
+
+
+# -- duplicate landmarks ------------------------------------------------------------------
+
+
+def _no_duplicate(page: PageContext, tag: str, role: str, *, by_role: bool) -> Iterator[Issue]:
+    """axe lib/checks/keyboard/page-no-duplicate-evaluate.js (+ page-no-duplicate-after):
+    the elements of the selector visible to screen readers (with options.role: only
+    those whose getRole is that role) are the landmarks; only the first element the
+    rule tests carries the result (later ones are "ignored"), failing when there are
+    more than one landmark."""
+    tested = [el for el in _landmark_candidates(page, tag, role) if not page.is_hidden(el)]
+    landmarks = [el for el in tested if not by_role or page.role(el) == role]
+    if len(landmarks) <= 1:
+        return
+    names = ", ".join(f"<{el.tag}>" for el in landmarks[:5])
+    yield Issue(
+        f"The page has {len(landmarks)} {role} landmarks ({names}); it should have at most one.",
+        element=tested[0],
+    )
+
+
+@axe_rule("landmark-no-duplicate-banner")
+def landmark_no_duplicate_banner(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/landmark-no-duplicate-banner.json: selector "header:not([role]),
+    [role=banner]", any: page-no-duplicate-banner (options: the same selector, role
+    "banner", so a <header> inside article/aside/main/nav/section does not count)."""
+    yield from _no_duplicate(page, "header", "banner", by_role=True)
+
+
+@axe_rule("landmark-no-duplicate-contentinfo")
+def landmark_no_duplicate_contentinfo(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/landmark-no-duplicate-contentinfo.json: selector "footer:not([role]),
+    [role=contentinfo]", any: page-no-duplicate-contentinfo (options: the same selector,
+    role "contentinfo")."""
+    yield from _no_duplicate(page, "footer", "contentinfo", by_role=True)
+
+
+@axe_rule("landmark-no-duplicate-main")
+def landmark_no_duplicate_main(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/landmark-no-duplicate-main.json: selector "main:not([role]),
+    [role=main]", any: page-no-duplicate-main (selector "main:not([role]), [role='main']",
+    no role filter)."""
+    yield from _no_duplicate(page, "main", "main", by_role=False)
+
+
+# -- top-level landmarks ------------------------------------------------------------------
+
+
+def _enclosing_landmark(page: PageContext, el, node_role: str | None):
+    """axe lib/checks/keyboard/landmark-is-top-level-evaluate.js: the first ancestor whose
+    getExplicitRole (or, except for <form>, implicit role) is a landmark role; a main
+    ancestor is allowed around a complementary landmark (axe-core issue 2651)."""
+    landmarks = _landmark_roles()
+    for parent in el.iterancestors():
+        if not isinstance(parent.tag, str):
+            continue
+        role = aria.explicit_role(parent)
+        if not role and parent.tag != "form":
+            role = aria.implicit_role(parent, page.by_id)
+        if role and role in landmarks and not (role == "main" and node_role == "complementary"):
+            return parent, role
+    return None
+
+
+def _top_level(page: PageContext, tag: str, role: str, *, scoped: bool) -> Iterator[Issue]:
+    for el in _landmark_candidates(page, tag, role):
+        if page.is_hidden(el) or (scoped and not _has_body_context(el)):
+            continue
+        found = _enclosing_landmark(page, el, page.role(el))
+        if found is not None:
+            parent, parent_role = found
+            yield Issue(
+                f"This {role} landmark is inside a {parent_role} landmark (<{parent.tag}>); "
+                "it should be at the top level of the page.",
+                element=el,
+            )
+
+
+@axe_rule("landmark-banner-is-top-level")
+def landmark_banner_is_top_level(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/landmark-banner-is-top-level.json: selector "header:not([role]),
+    [role=banner]", matches landmark-has-body-context-matches, any: landmark-is-top-level."""
+    yield from _top_level(page, "header", "banner", scoped=True)
+
+
+@axe_rule("landmark-contentinfo-is-top-level")
+def landmark_contentinfo_is_top_level(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/landmark-contentinfo-is-top-level.json: selector "footer:not([role]),
+    [role=contentinfo]", matches landmark-has-body-context-matches, any:
+    landmark-is-top-level."""
+    yield from _top_level(page, "footer", "contentinfo", scoped=True)
+
+
+@axe_rule("landmark-main-is-top-level")
+def landmark_main_is_top_level(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/landmark-main-is-top-level.json: selector "main:not([role]),
+    [role=main]", any: landmark-is-top-level."""
+    yield from _top_level(page, "main", "main", scoped=False)
+
+
+@axe_rule("landmark-complementary-is-top-level")
+def landmark_complementary_is_top_level(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/landmark-complementary-is-top-level.json: selector
+    "aside:not([role]), [role=complementary]", any: landmark-is-top-level (a main
+    ancestor is allowed)."""
+    yield from _top_level(page, "aside", "complementary", scoped=False)
+
+
+# -- language -----------------------------------------------------------------------------
+
+
+@axe_rule("html-xml-lang-mismatch")
+def html_xml_lang_mismatch(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/html-xml-lang-mismatch.json: selector "html[lang][xml\\:lang]",
+    matches xml-lang-mismatch-matches (both base languages valid), all:
+    xml-lang-mismatch (lib/checks/language/xml-lang-mismatch-evaluate.js: the base
+    languages are equal)."""
+    root = page.tree
+    lang, xml_lang = root.get("lang"), root.get("xml:lang")
+    if root.tag != "html" or lang is None or xml_lang is None:
+        return
+    base, xml_base = get_base_lang(lang), get_base_lang(xml_lang)
+    if not (is_valid_base_lang(base) and is_valid_base_lang(xml_base)):
+        return
+    if base != xml_base:
+        yield Issue(
+            f'lang="{lang}" and xml:lang="{xml_lang}" name different base languages '
+            f'("{base}" and "{xml_base}").',
+            element=root,
+        )
+
+
+_HIDDEN_TEXT_TAGS = frozenset({"style", "script", "noscript", "template"})
+_VISUAL_ROLES = frozenset(
+    {"checkbox", "img", "meter", "progressbar", "scrollbar", "radio", "slider", "spinbutton",
+     "textbox"}
+)
+_VISUAL_TAGS = frozenset(
+    {"img", "iframe", "object", "video", "audio", "canvas", "svg", "math", "button", "select",
+     "textarea", "keygen", "progress", "meter"}
+)
+
+
+def _has_child_text(el) -> bool:
+    """axe hasChildTextNodes: a direct non-blank text node (not in style/script/...)."""
+    if el.tag in _HIDDEN_TEXT_TAGS:
+        return False
+    if (el.text or "").strip():
+        return True
+    return any((child.tail or "").strip() for child in el)
+
+
+def _is_visual_content(el) -> bool:
+    """axe lib/commons/dom/is-visual-content.js."""
+    role = aria.explicit_role(el)
+    if role:
+        return role in _VISUAL_ROLES
+    if el.tag == "input":
+        return aria.input_type(el) != "hidden"
+    return el.tag in _VISUAL_TAGS
+
+
+def _visual_name(page: PageContext, el) -> str:
+    """Static stand-in for axe's accessibleTextVirtual on visual content: ARIA name,
+    then alt / value / <title> / contents, then title."""
+    name = page.aria_name(el)
+    kind = aria.input_type(el) if el.tag == "input" else ""
+    if not name and (el.tag in ("img", "area") or kind == "image"):
+        name = (el.get("alt") or "").strip()
+    if not name and kind in ("button", "submit", "reset"):
+        name = (el.get("value") or "").strip() or ("" if kind == "button" else kind)
+    if not name and el.tag == "svg":
+        title = next((c for c in el if c.tag == "title"), None)
+        name = page.content_text(title) if title is not None else ""
+    if not name and el.tag == "button":
+        name = page.content_text(el)
+    return name or (el.get("title") or "").strip()
+
+
+def has_lang_text(page: PageContext, el) -> bool:
+    """axe lib/commons/dom/has-lang-text.js: own text, a name on visual content, or a
+    child without its own lang (and not hidden for everyone) that has either."""
+    if _has_child_text(el):
+        return True
+    if _is_visual_content(el):
+        return bool(_visual_name(page, el))
+    return any(
+        isinstance(child.tag, str)
+        and not child.get("lang")
+        and child not in page.hidden_for_everyone
+        and has_lang_text(page, child)
+        for child in el
+    )
+
+
+@axe_rule("valid-lang")
+def valid_lang(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/valid-lang.json: selector "[lang]:not(html), [xml\\:lang]:not(html)"
+    (hidden excluded), none: valid-lang (lib/checks/language/valid-lang-evaluate.js:
+    lang / xml:lang whose base language is unregistered or that is whitespace only,
+    on an element with text in that language, lib/commons/dom/has-lang-text.js)."""
+    for el in page.elements():
+        if el.tag == "html" or (el.get("lang") is None and el.get("xml:lang") is None):
+            continue
+        if page.is_hidden(el):
+            continue
+        invalid = invalid_lang_attrs(el)
+        if invalid and has_lang_text(page, el):
+            yield Issue(
+                f"{' and '.join(invalid)} does not start with a registered language subtag.",
+                element=el,
+            )
+
+
+# -- lists ----------------------------------------------------------------------------------
+
+
+def _superclass_roles(role: str) -> list[str]:
+    """axe's getSuperClassRole: the role's superclassRole list from the standards table."""
+    return list(aria.aria_roles().get(role, {}).get("superclassRole") or ())
+
+
+@axe_rule("listitem")
+def listitem(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/listitem.json: selector "li", matches no-role-matches (no or empty
+    role), hidden excluded, any: listitem (lib/checks/lists/listitem-evaluate.js: the
+    parent's getExplicitRole is presentation/none/list or a role whose superclass
+    includes list; with another valid explicit role it fails; without one the parent
+    must be ul, ol or menu)."""
+    for li in page.elements("li"):
+        if li.get("role") or page.is_hidden(li):
+            continue
+        parent = li.getparent()
+        if parent is None:
+            continue
+        parent_role = aria.explicit_role(parent)
+        if parent_role in ("presentation", "none", "list"):
+            continue
+        if parent_role:
+            if "list" in _superclass_roles(parent_role):
+                continue
+            yield Issue(
+                f'This <li> is inside <{parent.tag} role="{parent_role}">; its parent must '
+                'be a list (<ul>, <ol>, <menu> or role="list").',
+                element=li,
+            )
+        elif parent.tag not in ("ul", "ol", "menu"):
+            yield Issue(
+                f"This <li> is inside <{parent.tag}>; it must be a direct child of <ul>, "
+                '<ol>, <menu> or an element with role="list".',
+                element=li,
+            )
+
+
+def _explicit_parent_role(page: PageContext, el) -> str | None:
+    """getRole(parent, { noImplicit: true }): the explicit role, conflicts resolved."""
+    return page.role(el) if aria.explicit_role(el) else None
+
+
+@axe_rule("dlitem")
+def dlitem(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/dlitem.json: selector "dd, dt" without a role, hidden excluded,
+    any: dlitem (lib/checks/lists/dlitem-evaluate.js: the parent, or the grandparent
+    through a <div> without a role or with presentation/none, must be a <dl> with no
+    explicit role or role="list")."""
+    for item in page.elements("dt", "dd"):
+        if item.get("role") or page.is_hidden(item):
+            continue
+        parent = item.getparent()
+        if parent is None:
+            continue
+        parent_role = _explicit_parent_role(page, parent)
+        if parent.tag == "div" and parent_role in ("presentation", "none", None):
+            grand = parent.getparent()
+            if grand is not None:
+                parent, parent_role = grand, _explicit_parent_role(page, grand)
+        if parent.tag == "dl" and parent_role in (None, "list"):
+            continue
+        where = f'<{parent.tag} role="{parent_role}">' if parent_role else f"<{parent.tag}>"
+        yield Issue(
+            f"This <{item.tag}> is inside {where}; it must be in a <dl> (directly or "
+            "through a <div>) that has no other role.",
+            element=item,
+        )

@@ -1,0 +1,32 @@
+"""Print the README's rule table from the registry: `python scripts/rule_table.py`.
+
+tests/analyses/rules/test_readme_rules.py checks that the README holds exactly
+this table, so the manual lists every rule with its id, categories and severity.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from apps.analyses.analyzers import all_rules  # noqa: E402
+
+BEGIN = "<!-- rules:begin (scripts/rule_table.py) -->"
+END = "<!-- rules:end -->"
+
+
+def table() -> str:
+    lines = [BEGIN, "", "| rule | categories | severity | scope | what it checks |",
+             "| --- | --- | --- | --- | --- |"]
+    for rule in sorted(all_rules(), key=lambda r: (r.categories[0], r.id)):
+        title = rule.title.replace("|", "\\|")
+        lines.append(f"| `{rule.id}` | {', '.join(rule.categories)} | {rule.severity} | "
+                     f"{rule.scope} | {title} |")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(table())
