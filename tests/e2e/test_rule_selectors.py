@@ -51,6 +51,8 @@ def _signature(el) -> list:
 
 def _pages():
     for fixture in all_fixtures():
+        if fixture.rule_id == "meta-refresh":
+            continue  # the page navigates away in the browser before it can be queried
         yield fixture.name, fixture.html, crawled(fixture)
     for name, html in ODD_PAGES.items():
         yield name, html, crawled(Fixture(path=None, rule_id="", html=html,
