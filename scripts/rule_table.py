@@ -28,5 +28,18 @@ def table() -> str:
     return "\n".join(lines)
 
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def write_readme(path: Path = README) -> None:
+    """Replace the table between the markers in the README with the current one."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    path.write_text(text[:start] + table() + text[end:], encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(table())
+    if "--write" in sys.argv:
+        write_readme()
+    else:
+        print(table())

@@ -7,7 +7,6 @@ accessible names) they approximate from markup and say so in the docstring.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import cache
 
@@ -396,47 +395,3 @@ def empty_heading(page: PageContext) -> Iterator[Issue]:
         if page.aria_name(el) or page.content_text(el) or _title(el):
             continue
         yield Issue("Heading has no text.", element=el)
-
-
-_USER_SCALABLE_OK = ("yes", "device-width", "device-height")
-
-
-def viewport_zoom_problem(content: str) -> str | None:
-    """The directive that blocks zooming, like axe's meta-viewport check.
-
-    user-scalable=no (or a number between -1 and 1 exclusive) disables zoom;
-    maximum-scale below 2 stops users reaching 200%. Negative maximum-scale and
-    unknown words are ignored (browsers ignore them too).
-    """
-    for item in re.split(r"[;,]", content.lower()):
-        key, _, value = (part.strip() for part in item.partition("="))
-        if not key or not value:
-            continue
-        try:
-            number: float | None = float(value)
-        except ValueError:
-            number = None
-        if key == "user-scalable":
-            if value == "no" or (number is not None and -1 < number < 1):
-                return f"user-scalable={value}"
-        elif key == "maximum-scale" and number is not None and 0 <= number < 2:
-            return f"maximum-scale={value}"
-    return None
-
-
-@page_rule(
-    id="meta-viewport",
-    categories=(ACCESSIBILITY,),
-    severity=CRITICAL,
-    tags=("cat.sensory-and-visual-cues", "wcag2aa", "wcag144", "EN-301-549", "EN-9.1.4.4", "ACT"),
-    title="Zooming and scaling must not be disabled",
-    help="Remove user-scalable=no and any maximum-scale below 2 from the viewport meta tag.",
-    help_url=axe_help_url("meta-viewport"),
-)
-def meta_viewport(page: PageContext) -> Iterator[Issue]:
-    for meta in page.elements("meta"):
-        if (meta.get("name") or "").strip().lower() != "viewport":
-            continue
-        problem = viewport_zoom_problem(meta.get("content") or "")
-        if problem:
-            yield Issue(f"The viewport sets {problem}, which blocks zooming.", element=meta)

@@ -89,13 +89,16 @@ def marquee(page: PageContext) -> Iterator[Issue]:
 @axe_rule("server-side-image-map")
 def server_side_image_map(page: PageContext) -> Iterator[Issue]:
     """axe lib/rules/server-side-image-map.json: selector "img[ismap]" (hidden excluded),
-    none: exists (lib/checks/shared/exists)."""
+    none: exists, whose evaluate returns undefined: axe never fails it, it asks for
+    review (a server-side map is fine when its links also exist as text)."""
     for img in page.elements("img"):
         if img.get("ismap") is not None and not page.is_hidden(img):
             yield Issue(
-                "This image is a server-side image map (ismap); use a client-side <map> "
-                "with <area> links instead.",
+                "This image is a server-side image map (ismap): keyboard and screen reader "
+                "users cannot reach its links unless they also exist as text; prefer a "
+                "client-side <map> with <area> links.",
                 element=img,
+                needs_review=True,
             )
 
 
@@ -129,50 +132,60 @@ def meta_refresh(page: PageContext) -> Iterator[Issue]:
         )
 
 
-def viewport_scale_problem(content: str, *, scale_minimum: float, lower_bound: float | None):
-    """axe lib/checks/mobile/meta-viewport-scale-evaluate.js: the offending property
-    ("user-scalable=no", "user-scalable" or "maximum-scale"), or None when it passes."""
-    if not content:
-        return None
-    props: dict[str, object] = {}
-    for item in re.split(r"[;,]", content):
-        item = item.strip()
-        if not item:
-            continue
-        parts = item.split("=")
+_USER_SCALABLE_ALLOWED = ("yes", "device-width", "device-height")
+_MAXIMUM_SCALE_ALLOWED = ("device-width", "device-height")
+
+
+def viewport_scale_problem(
+    content: str, *, scale_minimum: float = 2, lower_bound: float | None = None
+) -> str | None:
+    """axe 4.14 lib/checks/mobile/meta-viewport-scale-evaluate.js: the offending
+    "property=value" (e.g. "user-scalable=no", "maximum-scale=1.5"), or None.
+
+    Items split on ; and , (lower-cased); user-scalable fails for a word other than
+    yes/device-width/device-height or a number in (-1, 1); a negative maximum-scale
+    is ignored; maximum-scale fails for a word other than device-width/device-height
+    or a number below `scale_minimum`. With `lower_bound` (meta-viewport-large)
+    user-scalable is not judged and maximum-scale below the bound is left to
+    meta-viewport."""
+    for item in re.split(r"[;,]", (content or "").lower()):
+        parts = [part.strip() for part in item.split("=")]
         key, value = parts[0], parts[1] if len(parts) > 1 else ""
         if not key or not value:
             continue
-        key = key.lower().strip()
-        curated: object = value.lower().strip()
-        if key == "maximum-scale" and curated == "yes":
-            curated = 1
+        number = _js_parse_float(value)
+        if key == "user-scalable":
+            if lower_bound:
+                continue
+            bad_word = number is None and value not in _USER_SCALABLE_ALLOWED
+            if bad_word or (number is not None and -1 < number < 1):
+                return f"user-scalable={value}"
         if key == "maximum-scale":
-            number = _js_parse_float(str(curated))
             if number is not None and number < 0:
                 continue
-        props[key] = curated
-
-    def as_float(name: str) -> float | None:
-        return _js_parse_float(str(props[name]))
-
-    max_scale = props.get("maximum-scale")
-    if lower_bound and max_scale:
-        number = as_float("maximum-scale")
-        if number is not None and number < lower_bound:
-            return None
-    user_scalable = props.get("user-scalable")
-    if not lower_bound and user_scalable == "no":
-        return "user-scalable=no"
-    if not lower_bound and user_scalable:
-        number = as_float("user-scalable")
-        if number is not None and -1 < number < 1:
-            return "user-scalable"
-    if max_scale:
-        number = as_float("maximum-scale")
-        if number is not None and number < scale_minimum:
-            return "maximum-scale"
+            bad_word = number is None and value not in _MAXIMUM_SCALE_ALLOWED
+            if lower_bound and (bad_word or (number is not None and number < lower_bound)):
+                continue
+            if bad_word or (number is not None and number < scale_minimum):
+                return f"maximum-scale={value}"
     return None
+
+
+def _viewports(page: PageContext) -> Iterator:
+    """Selector 'meta[name="viewport"]' (case-sensitive value), excludeHidden false."""
+    return (meta for meta in page.elements("meta") if meta.get("name") == "viewport")
+
+
+@axe_rule("meta-viewport")
+def meta_viewport(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/meta-viewport.json: check meta-viewport (scaleMinimum 2)."""
+    for meta in _viewports(page):
+        problem = viewport_scale_problem(meta.get("content") or "")
+        if problem:
+            yield Issue(
+                f"The viewport sets {problem}, which stops users zooming to 200%.",
+                element=meta,
+            )
 
 
 @axe_rule("meta-viewport-large")
@@ -180,9 +193,7 @@ def meta_viewport_large(page: PageContext) -> Iterator[Issue]:
     """axe lib/rules/meta-viewport-large.json: selector 'meta[name="viewport"]',
     excludeHidden false, check meta-viewport-large (meta-viewport-scale-evaluate with
     scaleMinimum 5, lowerBound 2): fails when 2 <= maximum-scale < 5."""
-    for meta in page.elements("meta"):
-        if meta.get("name") != "viewport":
-            continue
+    for meta in _viewports(page):
         content = meta.get("content") or ""
         if viewport_scale_problem(content, scale_minimum=5, lower_bound=2):
             yield Issue(
@@ -447,36 +458,26 @@ def valid_lang(page: PageContext) -> Iterator[Issue]:
 # -- lists ----------------------------------------------------------------------------------
 
 
-def _superclass_roles(role: str) -> list[str]:
-    """axe's getSuperClassRole: the role's superclassRole list from the standards table."""
-    return list(aria.aria_roles().get(role, {}).get("superclassRole") or ())
-
-
 @axe_rule("listitem")
 def listitem(page: PageContext) -> Iterator[Issue]:
-    """axe lib/rules/listitem.json: selector "li", matches no-role-matches (no or empty
-    role), hidden excluded, any: listitem (lib/checks/lists/listitem-evaluate.js: the
-    parent's getExplicitRole is presentation/none/list or a role whose superclass
-    includes list; with another valid explicit role it fails; without one the parent
-    must be ul, ol or menu)."""
+    """axe 4.14 lib/rules/listitem.json: selector "li", matches no-role-matches (no or
+    empty role), hidden excluded, any: listitem (lib/checks/lists/listitem-evaluate.js:
+    the parent's getRole, implicit included, must be list, presentation or none; a
+    subclass of list such as the deprecated directory does not count)."""
     for li in page.elements("li"):
         if li.get("role") or page.is_hidden(li):
             continue
         parent = li.getparent()
-        if parent is None:
+        if parent is None or page.role(parent) in ("presentation", "none", "list"):
             continue
         parent_role = aria.explicit_role(parent)
-        if parent_role in ("presentation", "none", "list"):
-            continue
         if parent_role:
-            if "list" in _superclass_roles(parent_role):
-                continue
             yield Issue(
                 f'This <li> is inside <{parent.tag} role="{parent_role}">; its parent must '
                 'be a list (<ul>, <ol>, <menu> or role="list").',
                 element=li,
             )
-        elif parent.tag not in ("ul", "ol", "menu"):
+        else:
             yield Issue(
                 f"This <li> is inside <{parent.tag}>; it must be a direct child of <ul>, "
                 '<ol>, <menu> or an element with role="list".',
