@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -116,11 +117,22 @@ def _closest(el: etree._Element, tag: str) -> etree._Element | None:
     return next(el.iterancestors(tag), None)
 
 
-def implicit_role(el: etree._Element, by_id: dict[str, etree._Element]) -> str | None:
-    """axe's implicit-html-roles.js (html-aam's element mapping)."""
+# Tags axe's implicit-html-roles.js has an entry for (a function may still answer null).
+_IMPLICIT_TAGS = frozenset(
+    {"a", "area", "footer", "form", "header", "img", "input", "section", "select", "td", "th"}
+)
+
+
+def implicit_role(
+    el: etree._Element, by_id: dict[str, etree._Element], *, chromium: bool = False
+) -> str | None:
+    """axe's implicit-html-roles.js (html-aam's element mapping); with `chromium`, an
+    element that has no entry there answers the html-elms chromiumRole (e.g. "Iframe")."""
     tag = el.tag
     if not isinstance(tag, str):
         return None
+    if chromium and tag not in _SIMPLE_IMPLICIT and tag not in _IMPLICIT_TAGS:
+        return html_elms().get(tag, {}).get("chromiumRole")
     simple = _SIMPLE_IMPLICIT.get(tag)
     if simple is not None:
         return simple
@@ -143,7 +155,7 @@ def implicit_role(el: etree._Element, by_id: dict[str, etree._Element]) -> str |
     if tag == "input":
         return _input_role(el, by_id)
     if tag == "select":
-        size = _parse_int(el.get("size"))
+        size = parse_int(el.get("size"))
         return "listbox" if el.get("multiple") is not None or (size or 0) > 1 else "combobox"
     if tag == "td":
         table = _closest(el, "table")
@@ -178,12 +190,14 @@ _SIMPLE_IMPLICIT = {
     "main": "main",
     "math": "math",
     "menu": "list",
+    "meter": "meter",
     "nav": "navigation",
     "ol": "list",
     "optgroup": "group",
     "option": "option",
     "output": "status",
     "progress": "progressbar",
+    "search": "search",
     "summary": "button",
     "table": "table",
     "tbody": "rowgroup",
@@ -294,6 +308,11 @@ def has_conflict_resolution(el: etree._Element) -> bool:
 _CUSTOM_ELEMENT = re.compile(r"^[a-z][a-z0-9._\u00b7\u00c0-\uffff]*-[a-z0-9._\-\u00b7\u00c0-\uffff]*$")
 
 
+def is_custom_element(tag: str) -> bool:
+    """axe's isValidCustomElementName: a lower-case name with a hyphen."""
+    return bool(_CUSTOM_ELEMENT.match(tag))
+
+
 def get_role(
     el: etree._Element,
     by_id: dict[str, etree._Element],
@@ -303,6 +322,7 @@ def get_role(
     fallback: bool = False,
     abstracts: bool = False,
     dpub: bool = True,
+    chromium: bool = False,
 ) -> str | None:
     """axe's getRole (lib/commons/aria/get-role.js), with its conflict resolution:
     an explicit role wins unless it is none/presentation on an element that has a
@@ -312,7 +332,7 @@ def get_role(
     def implicit() -> str | None:
         if no_implicit:
             return None
-        role = implicit_role(el, by_id)
+        role = implicit_role(el, by_id, chromium=chromium)
         if role is None:
             return None
         return _inherited_role(el) or role
@@ -367,7 +387,7 @@ def is_natively_focusable(el: etree._Element) -> bool:
 
 def tabindex(el: etree._Element) -> int | None:
     """parseInt(tabindex, 10) as axe reads it; None when absent or not a number."""
-    return _parse_int(el.get("tabindex"))
+    return parse_int(el.get("tabindex"))
 
 
 def is_focusable(el: etree._Element) -> bool:
@@ -382,9 +402,145 @@ def is_focusable(el: etree._Element) -> bool:
 _LEADING_INT = re.compile(r"^\s*([+-]?\d+)")
 
 
-def _parse_int(value: str | None) -> int | None:
+def parse_int(value: str | None) -> int | None:
     """JavaScript's parseInt(value, 10): leading integer, else None (NaN)."""
     if value is None:
         return None
     match = _LEADING_INT.match(value)
     return int(match.group(1)) if match else None
+
+
+# -- element specs and attribute values --------------------------------------------------
+
+NameTest = Callable[[etree._Element], bool]
+
+
+def in_svg(el: etree._Element) -> bool:
+    """Whether the browser puts `el` in the SVG namespace (an <svg> or inside one,
+    not under a <foreignObject>): the HTML parser's tree carries no namespaces."""
+    for node in (el, *el.iterancestors()):
+        if node.tag == "svg":
+            return True
+        if node.tag == "foreignObject" and node is not el:
+            return False
+    return False
+
+
+def is_html_element(el: etree._Element) -> bool:
+    """axe's isHtmlElement: an element html-elms knows, outside SVG."""
+    return isinstance(el.tag, str) and el.tag in html_elms() and not in_svg(el)
+
+
+def _matches_value(value: Any, matcher: Any) -> bool:
+    """axe's fromPrimitive (lib/commons/matches/from-primitive.js)."""
+    if isinstance(matcher, list) and value is not None:
+        return value in matcher
+    if value is not None and isinstance(matcher, str) and re.fullmatch(r"/.*/", matcher):
+        return re.search(matcher[1:-1], value) is not None
+    return matcher == value
+
+
+def _matches(el: etree._Element, definition: Any, has_name: NameTest) -> bool:
+    """axe's matches.fromDefinition for the matchers html-elms uses."""
+    if isinstance(definition, list):
+        return any(_matches(el, item, has_name) for item in definition)
+    if isinstance(definition, str):  # "[href]": one attribute-presence selector
+        return el.get(definition.strip("[]")) is not None
+    for kind, matcher in definition.items():
+        if kind == "attributes":
+            ok = all(_matches_value(el.get(k), v) for k, v in matcher.items())
+        elif kind == "properties":  # only `type` is used: the DOM's input.type
+            ok = all(_matches_value(input_type(el) if k == "type" else el.get(k), v)
+                     for k, v in matcher.items())
+        elif kind == "hasAccessibleName":
+            ok = has_name(el) == matcher
+        elif kind == "hasChild":
+            ok = any(child.tag == matcher for child in el)
+        elif kind == "isSummaryForDetails":
+            parent = el.getparent()
+            first = next((c for c in parent if c.tag == "summary"), None) if parent is not None \
+                else None
+            ok = (parent is not None and parent.tag == "details" and first is el) == matcher
+        else:
+            raise ValueError(f"unknown html-elms matcher {kind!r}")
+        if not ok:
+            return False
+    return True
+
+
+def element_spec(el: etree._Element, has_name: NameTest = lambda el: False) -> dict[str, Any]:
+    """axe's getElementSpec: the html-elms entry with every matching variant's
+    properties applied in order, then the default variant's for what is unset.
+    `has_name` answers hasAccessibleName matchers (the caller's name computation)."""
+    standard = html_elms().get(el.tag) if isinstance(el.tag, str) else None
+    if not standard:
+        return {}
+    if "variant" not in standard:
+        return standard
+    spec = {k: v for k, v in standard.items() if k != "variant"}
+    for name, variant in standard["variant"].items():
+        if name == "default":
+            continue
+        if _matches(el, variant.get("matches"), has_name):
+            spec.update({k: v for k, v in variant.items() if k != "matches"})
+    for key, value in standard["variant"].get("default", {}).items():
+        spec.setdefault(key, value)
+    return spec
+
+
+def aria_value(el: etree._Element, attr: str) -> str | None:
+    """axe's getAriaValue from the attribute: trimmed unless a string type,
+    lower-cased when the standard says the value is case-insensitive."""
+    spec = aria_attrs().get(attr)
+    value = el.get(attr)
+    if spec is None or value is None:
+        return None
+    if spec["type"] != "string":
+        value = value.strip()
+    return value.lower() if spec.get("caseInsensitive") else value
+
+
+def allowed_attrs(role: str | None) -> list[str]:
+    """axe's allowedAttr: the global attributes plus the role's allowed and required."""
+    spec = aria_roles().get(role or "")
+    attrs = list(global_aria_attrs())
+    if spec:
+        attrs += spec.get("allowedAttrs") or []
+        attrs += spec.get("requiredAttrs") or []
+    return attrs
+
+
+_DECIMAL = re.compile(r"^[-+]?([0-9]*)\.?([0-9]*)$")
+_INTEGER = re.compile(r"^[-+]?[0-9]+$")
+
+
+def validate_attr_value(el: etree._Element, attr: str, by_id: dict[str, etree._Element]) -> bool:
+    """axe's validateAttrValue (lib/commons/aria/validate-attr-value.js)."""
+    spec = aria_attrs().get(attr)
+    value = el.get(attr)
+    if spec is None:
+        return True
+    if spec.get("allowEmpty") and (not value or not value.strip()):
+        return True
+    value = value or ""
+    kind = spec["type"]
+    if kind == "boolean":
+        return value.lower() in ("true", "false")
+    if kind == "nmtoken":
+        return value.lower() in spec["values"]
+    if kind == "nmtokens":
+        tokens = value.split()
+        return bool(tokens) and all(token in spec["values"] for token in tokens)
+    if kind == "idref":
+        return bool(value) and value in by_id
+    if kind == "idrefs":
+        return any(token in by_id for token in value.split())
+    if kind == "string":
+        return value.strip() != ""
+    if kind == "decimal":
+        match = _DECIMAL.match(value)
+        return bool(match and (match.group(1) or match.group(2)))
+    if kind == "int":
+        minimum = spec.get("minValue", float("-inf"))
+        return bool(_INTEGER.match(value)) and int(value) >= minimum
+    return True

@@ -15,9 +15,14 @@ from lxml import etree
 
 SNIPPET_LIMIT = 200
 
-# Elements whose content is never rendered in a browser running scripts, so it
-# never contributes to what a user (or a screen reader) perceives.
-_NON_RENDERED_TAGS = frozenset({"script", "style", "template", "noscript"})
+# Elements never rendered in a browser running scripts (noscript), or display:none
+# in the HTML standard's user-agent stylesheet (head, meta, title...), so they never
+# contribute to what a user (or a screen reader) perceives. <area> is left out: axe
+# judges it by its image.
+_NON_RENDERED_TAGS = frozenset(
+    {"script", "style", "template", "noscript", "head", "base", "basefont", "datalist",
+     "link", "meta", "noembed", "noframes", "param", "rp", "title"}
+)
 # Inline styles that remove an element from the accessibility tree. Only inline
 # styles can be seen without a browser; stylesheet-hidden content is missed.
 _HIDDEN_STYLE = re.compile(
