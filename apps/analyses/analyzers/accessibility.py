@@ -316,31 +316,6 @@ def link_name(page: PageContext) -> Iterator[Issue]:
         yield Issue("Link has no discernible text.", element=link)
 
 
-@page_rule(
-    id="duplicate-id",
-    categories=(ACCESSIBILITY,),
-    severity=MINOR,
-    tags=("cat.parsing", "wcag2a-obsolete", "wcag411", "deprecated"),
-    title="id attribute values must be unique",
-    help="Make every id unique; labels, ARIA references and fragments use the first one only.",
-    help_url=axe_help_url("duplicate-id"),
-)
-def duplicate_id(page: PageContext) -> Iterator[Issue]:
-    """One finding per duplicated value, on its second element (the first is the
-    one references resolve to). Hidden elements count, as in axe."""
-    if max(page.id_counts.values(), default=0) < 2:
-        return
-    reported: set[str] = set()
-    for el in page.elements():
-        el_id = el.get("id")
-        if not el_id or el_id in reported or page.id_counts.get(el_id, 0) < 2:
-            continue
-        if page.by_id.get(el_id) is el:
-            continue
-        reported.add(el_id)
-        yield Issue(f'id="{el_id}" is used by {page.id_counts[el_id]} elements.', element=el)
-
-
 def heading_level(el) -> int | None:
     """axe's getLevel: role=heading uses aria-level (default 2), h1-h6 their number."""
     el_role = dom.role(el)

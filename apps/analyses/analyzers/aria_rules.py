@@ -458,3 +458,381 @@ def accesskeys(page: PageContext) -> Iterator[Issue]:
     for el in repeated:
         yield Issue(f'accesskey="{el.get("accesskey")}" is used by more than one element.',
                     element=el)
+
+
+@axe_rule("nested-interactive")
+def nested_interactive(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/nested-interactive.json: nested-interactive-matches (getRole has
+    childrenPresentational: button, checkbox, img, option, tab...); check
+    no-focusable-content (no focusable descendant with a widget role)."""
+    for el in page.elements():
+        role = page.role(el)
+        if not role or not aria.aria_roles()[role].get("childrenPresentational"):
+            continue
+        if not page.is_hidden(el) and _focusable_widgets(page, el):
+            yield Issue(
+                f"This {role} contains focusable controls, which screen readers do not "
+                "announce inside it.",
+                element=el,
+            )
+
+
+# -- required owned elements and context --------------------------------------------------
+
+_REVIEW_EMPTY = frozenset({
+    "doc-bibliography", "doc-endnotes", "grid", "list", "listbox", "menu", "menubar",
+    "table", "tablist", "tree", "treegrid", "rowgroup",
+})
+_OWN_GROUP_ROLES = ("listitem", "treeitem")
+_VISUAL_ROLES = frozenset({"checkbox", "img", "meter", "progressbar", "scrollbar", "radio",
+                           "slider", "spinbutton", "textbox"})
+_VISUAL_TAGS = frozenset({"img", "iframe", "object", "video", "audio", "canvas", "svg", "math",
+                          "button", "select", "textarea", "keygen", "progress", "meter"})
+_HIDDEN_TEXT_TAGS = frozenset({"head", "title", "template", "script", "style", "iframe",
+                               "object", "video", "audio", "noscript"})
+
+
+def _child_nodes(el: etree._Element) -> list:
+    """Element and text children in order (text as str), like a DOM's childNodes."""
+    nodes: list = [el.text] if el.text else []
+    for child in el:
+        if isinstance(child.tag, str):
+            nodes.append(child)
+        if child.tail:
+            nodes.append(child.tail)
+    return nodes
+
+
+def _owned_nodes(page: PageContext, el: etree._Element) -> list:
+    """axe's getOwnedVirtual: the children, with aria-owns targets moved to the end."""
+    children = _child_nodes(el)
+    if not (el.get("aria-owns") or "").strip():
+        return children
+    owned = []
+    for token in el.get("aria-owns").split():
+        target = page.by_id.get(token)
+        if target is not None and target not in owned:
+            owned.append(target)
+    return [c for c in children if isinstance(c, str) or c not in owned] + owned
+
+
+def _global_attr(el: etree._Element) -> str | None:
+    return next((a for a in aria.global_aria_attrs() if el.get(a) is not None), None)
+
+
+def _owned_roles(page: PageContext, el: etree._Element, required: list[str]) -> list[tuple]:
+    """axe's getOwnedRoles: (role, node) for each owned text node or element that has
+    a role, a global ARIA attribute or focus; looks through generic elements and
+    through a group/rowgroup that is itself required."""
+    queue = _owned_nodes(page, el)
+    found: list[tuple] = []
+    while queue:
+        node = queue.pop(0)
+        if isinstance(node, str):
+            found.append((None, node))
+            continue
+        if page.is_hidden(node):
+            continue
+        role = page.role(node, no_presentational=True)
+        marked = bool(_global_attr(node)) or page.is_focusable(node)
+        if (not role and not marked) or (role in ("group", "rowgroup") and role in required):
+            queue.extend(_child_nodes(node))
+        else:
+            found.append((role, node))
+    return found
+
+
+def _has_content(page: PageContext, el: etree._Element, *, ignore_aria: bool) -> bool:
+    """axe's hasContentVirtual: text of its own, visual content, a label (unless
+    ignored), or a descendant with content."""
+    if el.tag not in _HIDDEN_TEXT_TAGS and any(
+        isinstance(n, str) and n.strip() for n in _child_nodes(el)
+    ):
+        return True
+    role = aria.explicit_role(el)
+    if (role in _VISUAL_ROLES) if role else (
+        el.tag in _VISUAL_TAGS or (el.tag == "input" and aria.input_type(el) != "hidden")
+    ):
+        return True
+    if not ignore_aria and page.aria_name(el):
+        return True
+    return any(_has_content(page, c, ignore_aria=False) for c in el if isinstance(c.tag, str))
+
+
+@axe_rule("aria-required-children")
+def aria_required_children(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/aria-required-children.json: aria-required-children-matches (an
+    explicit role, dpub included, with requiredOwned); check aria-required-children
+    (lib/checks/aria/aria-required-children-evaluate.js): an owned element with a
+    role that is neither required nor allowed there fails; none of the required
+    roles fails, unless aria-busy; an empty list, table, menu... is for review."""
+    for el in page.elements():
+        if el.get("role") is None or page.is_hidden(el):
+            continue
+        role = aria.explicit_role(el)
+        required = list((aria.aria_roles().get(role or "") or {}).get("requiredOwned") or ())
+        if not required:
+            continue
+        owned = _owned_roles(page, el, required)
+        unallowed = [
+            (child_role, node) for child_role, node in owned
+            if not isinstance(node, str) and child_role not in required
+            and role not in ((aria.aria_roles().get(child_role or "") or {})
+                             .get("requiredContext") or ())
+        ]
+        if unallowed:
+            what = ", ".join(sorted({f'role="{r}"' if r else f"<{n.tag}>" for r, n in unallowed}))
+            yield Issue(f'role="{role}" must not contain {what}; it may only own '
+                        f"{', '.join(required)}.", element=el)
+            continue
+        if any(child_role in required for child_role, _ in owned if child_role):
+            continue
+        if aria.aria_value(el, "aria-busy") == "true":
+            continue
+        empty = not any(
+            node.strip() if isinstance(node, str) else _has_content(page, node, ignore_aria=True)
+            for _, node in owned
+        )
+        yield Issue(f'role="{role}" must contain {" or ".join(required)}.', element=el,
+                    needs_review=role in _REVIEW_EMPTY and empty)
+
+
+def _missing_context(page: PageContext, el: etree._Element, context: list[str] | None = None,
+                     *, include_element: bool = False) -> list[str] | None:
+    """axe's getMissingContext: None when an ancestor has a required context role."""
+    own_role = aria.explicit_role(el)
+    if context is None:
+        context = list((aria.aria_roles().get(own_role or "") or {}).get("requiredContext")
+                       or ())
+    if not context:
+        return None
+    allows_group = "group" in context
+    nodes = (el, *el.iterancestors()) if include_element else el.iterancestors()
+    for node in nodes:
+        role = page.role(node, no_presentational=True)
+        if not role:
+            continue
+        if role == "group" and allows_group:
+            if own_role in _OWN_GROUP_ROLES:
+                context.append(own_role)
+            context = [r for r in context if r != "group"]
+            continue
+        return None if role in context else context
+    return context
+
+
+@axe_rule("aria-required-parent")
+def aria_required_parent(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/aria-required-parent.json: aria-required-parent-matches (an
+    explicit role with requiredContext); check aria-required-parent: the nearest
+    ancestor with a role (generic ones skipped, a group passed through) must be one
+    of the context roles, or an element that aria-owns it (or an ancestor) must be."""
+    owners_of: dict[str, etree._Element] = {}
+    for node in page.elements():
+        for token in (node.get("aria-owns") or "").split():
+            owners_of.setdefault(token, node)
+    for el in page.elements():
+        if el.get("role") is None or page.is_hidden(el):
+            continue
+        missing = _missing_context(page, el)
+        if not missing:
+            continue
+        for node in (el, *el.iterancestors()):
+            owner = owners_of.get(node.get("id") or "")
+            if owner is not None:
+                missing = _missing_context(page, owner, missing, include_element=True)
+                if not missing:
+                    break
+        if missing:
+            yield Issue(f'role="{aria.explicit_role(el)}" must be inside '
+                        f'{" or ".join(missing)}.', element=el)
+
+
+# -- focus inside aria-hidden, duplicate references, autocomplete --------------------------
+
+_DISABLEABLE = ("button", "fieldset", "input", "select", "textarea")
+
+
+def _modal_open(page: PageContext) -> bool:
+    """axe's isModalOpen, markup part: a rendered dialog, [role=dialog] or
+    [aria-modal=true] (its geometry test for overlay modals needs layout)."""
+    for el in page.elements():
+        is_dialog = (el.tag == "dialog" and el.get("open") is not None) or \
+            el.get("role") == "dialog" or el.get("aria-modal") == "true"
+        if is_dialog and el not in page.hidden_for_everyone:
+            return True
+    return False
+
+
+@axe_rule("aria-hidden-focus")
+def aria_hidden_focus(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/aria-hidden-focus.json: selector [aria-hidden="true"], the
+    outermost one (aria-hidden-focus-matches), excludeHidden false; all of
+    focusable-modal-open, focusable-disabled, focusable-not-tabbable: a tabbable
+    element inside fails; with an onfocus handler (it may move focus away) or an
+    open modal it is for review."""
+    modal = None
+    for el in page.elements():
+        if el.get("aria-hidden") != "true" or any(
+            aria.aria_value(a, "aria-hidden") == "true" for a in el.iterancestors()
+        ):
+            continue
+        tabbable = [
+            node for node in el.iter()
+            if isinstance(node.tag, str) and page.is_focusable(node)
+            and (aria.tabindex(node) is None or aria.tabindex(node) >= 0)
+        ]
+        if not tabbable:
+            continue
+        if modal is None:
+            modal = _modal_open(page)
+        review = modal or all(node.get("onfocus") is not None for node in tabbable)
+        yield Issue(
+            f"This aria-hidden element contains {len(tabbable)} focusable element(s): "
+            "keyboard users reach controls that screen readers do not announce.",
+            element=el,
+            needs_review=review,
+        )
+
+
+def _referenced_ids(page: PageContext) -> set[str]:
+    """axe's getAccessibleRefs index: ids named by label[for] and by ARIA id-reference
+    attributes."""
+    ref_attrs = [a for a, spec in aria.aria_attrs().items() if spec["type"] in ("idref",
+                                                                               "idrefs")]
+    refs: set[str] = set()
+    for el in page.elements():
+        if el.tag == "label" and el.get("for") is not None:
+            refs.add(el.get("for"))
+        for attr in ref_attrs:
+            refs.update((el.get(attr) or "").split())
+    return refs
+
+
+@axe_rule("duplicate-id-aria")
+def duplicate_id_aria(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/duplicate-id-aria.json: selector [id] referenced by ARIA or a
+    label (duplicate-id-aria-matches), excludeHidden false, reviewOnFail: the first
+    element of each such id that another element repeats, for review."""
+    if max(page.id_counts.values(), default=0) < 2:
+        return
+    refs = _referenced_ids(page)
+    seen: set[str] = set()
+    for el in page.elements():
+        raw = el.get("id")
+        if raw is None or raw not in refs:
+            continue
+        key = raw.strip()
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        if page.id_counts.get(key, 0) > 1 or (key != raw and key in page.id_counts):
+            yield Issue(
+                f'id="{key}" is referenced by a label or ARIA attribute and used by '
+                "several elements; only the first is used.",
+                element=el,
+                needs_review=True,
+            )
+
+
+@axe_rule("duplicate-id")
+def duplicate_id(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/duplicate-id.json (deprecated in axe, off by default there; kept
+    because a repeated id breaks fragments and scripts too): selector [id],
+    duplicate-id-misc-matches (not referenced by a label or ARIA, and no element with
+    that id can take focus: those cases are duplicate-id-aria and duplicate-id-active),
+    excludeHidden false; check duplicate-id with its after step: the first element of
+    each repeated id."""
+    if max(page.id_counts.values(), default=0) < 2:
+        return
+    refs = _referenced_ids(page)
+    by_id: dict[str, list[etree._Element]] = {}
+    for el in page.elements():
+        if el.get("id"):
+            by_id.setdefault(el.get("id"), []).append(el)
+    seen: set[str] = set()
+    for el in page.elements():
+        raw = el.get("id")
+        if raw is None or not raw.strip() or raw in refs:
+            continue
+        key = raw.strip()  # axe trims, then selects [id="key"] exactly
+        same = by_id.get(key, [])
+        if key in seen or any(page.is_focusable(e) for e in same):
+            continue
+        seen.add(key)
+        if any(e is not el for e in same):
+            yield Issue(f'id="{key}" is used by {len(same)} elements.', element=el)
+
+
+_AUTOCOMPLETE_STATES = ("none", "false", "true", "disabled", "enabled", "undefined", "null",
+                        "xoff", "xon", "on", "off")
+_AUTOCOMPLETE_IGNORED = ("text", "pronouns", "gender", "message", "content")
+_AUTOCOMPLETE_STANDALONE = frozenset("""name honorific-prefix given-name additional-name
+family-name honorific-suffix nickname username new-password current-password
+organization-title organization street-address address-line1 address-line2 address-line3
+address-level4 address-level3 address-level2 address-level1 country country-name
+postal-code cc-name cc-given-name cc-additional-name cc-family-name cc-number cc-exp
+cc-exp-month cc-exp-year cc-csc cc-type transaction-currency transaction-amount language
+bday bday-day bday-month bday-year sex url photo one-time-code""".split())
+_AUTOCOMPLETE_QUALIFIERS = ("home", "work", "mobile", "fax", "pager")
+_AUTOCOMPLETE_QUALIFIED = frozenset("""tel tel-country-code tel-national tel-area-code
+tel-local tel-local-prefix tel-local-suffix tel-extension email impp""".split())
+
+
+def autocomplete_valid(value: str) -> bool | None:
+    """axe's isValidAutocomplete (lib/commons/text/is-valid-autocomplete.js) with the
+    rule's options: True, False, or None when the purpose is one axe leaves for review."""
+    value = value.lower().strip()
+    if value in _AUTOCOMPLETE_STATES or not value:
+        return True
+    terms = value.split()
+    if terms[-1] == "webauthn":
+        terms.pop()
+        if not terms:
+            return False
+    standalone = _AUTOCOMPLETE_STANDALONE
+    if len(terms[0]) > 8 and terms[0].startswith("section-"):
+        terms.pop(0)
+    if terms and terms[0] in ("billing", "shipping"):
+        terms.pop(0)
+    if terms and terms[0] in _AUTOCOMPLETE_QUALIFIERS:
+        terms.pop(0)
+        standalone = frozenset()
+    if len(terms) != 1:
+        return False
+    if terms[0] in _AUTOCOMPLETE_IGNORED:
+        return None
+    return terms[0] in standalone or terms[0] in _AUTOCOMPLETE_QUALIFIED
+
+
+def _autocomplete_applies(el: etree._Element) -> bool:
+    """axe's autocomplete-matches."""
+    if not " ".join((el.get("autocomplete") or "").split()):
+        return False
+    if el.get("readonly") is not None or (el.get("aria-readonly") or "").lower() == "true":
+        return False
+    if el.tag == "input" and aria.input_type(el) in ("submit", "reset", "button", "hidden"):
+        return False
+    if el.get("disabled") is not None or (el.get("aria-disabled") or "").lower() == "true":
+        return False
+    index = aria.tabindex(el)
+    if index is not None and index < 0 and el.get("role") is not None:
+        return _role_type(aria.explicit_role(el)) == "widget"
+    return True
+
+
+@axe_rule("autocomplete-valid")
+def autocomplete_valid_rule(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/autocomplete-valid.json: input/select/textarea with a non-empty
+    autocomplete (autocomplete-matches: not read-only, disabled or a button type);
+    check autocomplete-valid: the tokens must form a valid autofill detail."""
+    for el in page.elements("input", "select", "textarea"):
+        if page.is_hidden(el) or not _autocomplete_applies(el):
+            continue
+        valid = autocomplete_valid(el.get("autocomplete"))
+        if valid is False:
+            yield Issue(f'autocomplete="{el.get("autocomplete")}" is not a valid autofill '
+                        "value.", element=el)
+        elif valid is None:
+            yield Issue(f'autocomplete="{el.get("autocomplete")}" is a purpose browsers may '
+                        "not support.", element=el, needs_review=True)
