@@ -1,0 +1,233 @@
+"""Page-level navigation rules: bypass blocks, content in landmarks, unique landmarks.
+
+axe-core 4.14's bypass, region and landmark-unique, on the static tree. Each rule
+names the sources it follows. "Visible to screen readers" is the page's hidden
+set (hidden attribute, aria-hidden, inline and simple-stylesheet display:none).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from urllib.parse import unquote, urljoin, urlsplit
+
+from lxml import etree
+
+from apps.analyses.analyzers import aria
+from apps.analyses.analyzers.axe import axe_rule
+from apps.analyses.analyzers.base import Issue, PageContext
+
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+@cache
+def landmark_roles() -> frozenset[str]:
+    """axe's getAriaRolesByType('landmark')."""
+    return frozenset(r for r, spec in aria.aria_roles().items() if spec.get("type") == "landmark")
+
+
+# -- bypass -------------------------------------------------------------------------------
+
+
+def _visible(page: PageContext, el: etree._Element) -> bool:
+    return not page.is_hidden(el)
+
+
+@axe_rule("bypass")
+def bypass(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/bypass.json: page level, only when the page has a link
+    (bypass-matches), reviewOnFail; any of internal-link-present (an a[href] to
+    "#x"), header-present (a visible h1-h6 without role or role=heading) and landmark
+    (a visible main or role=main). Failing means "for review", as in axe."""
+    links = page.elements("a")
+    if not any(a.get("href") is not None for a in links):
+        return
+    if any(re.match(r"^#[^/!]", a.get("href") or "") for a in links):
+        return
+    headings = [el for el in page.elements(*_HEADING_TAGS) if el.get("role") is None]
+    headings += [el for el in page.elements() if el.get("role") == "heading"]
+    if any(_visible(page, el) for el in headings):
+        return
+    mains = [el for el in page.elements("main")] + [
+        el for el in page.elements() if el.get("role") == "main"
+    ]
+    if any(_visible(page, el) for el in mains):
+        return
+    yield Issue(
+        "The page has links but no skip link, heading or main landmark, so keyboard "
+        "users cannot skip repeated blocks.",
+        needs_review=True,
+    )
+
+
+# -- region -------------------------------------------------------------------------------
+
+_LIVE_ROLES = ("alert", "log", "status")
+_FRAMES = ("iframe", "frame")
+
+
+def is_current_page_link(page: PageContext, el: etree._Element) -> bool:
+    """axe's isCurrentPageLink: "#x", "/#x", or an href that resolves to this page's
+    origin and path (the fragment router forms "#!x" and "#/x" do not count)."""
+    href = el.get("href")
+    if not href or href == "#":
+        return False
+    if href.startswith("/#"):
+        return True
+    target = urlsplit(urljoin(page.document.base_url, href))
+    if re.match(r"^#[!/]", f"#{target.fragment}" if target.fragment else ""):
+        return False
+    if href.startswith("#"):
+        return True
+    here = urlsplit(page.final_url)
+    return (target.scheme, target.netloc, target.path or "/") == (
+        here.scheme, here.netloc, here.path or "/"
+    )
+
+
+def _first_page_link(page: PageContext) -> etree._Element | None:
+    """axe's generateFirstPageLink: the first a[href] (not javascript:) that does not
+    point into this page."""
+    for a in page.elements("a"):
+        href = a.get("href")
+        if href is not None and not href.startswith("javascript:") and \
+                not is_current_page_link(page, a):
+            return a
+    return None
+
+
+def _skip_link_target(page: PageContext, el: etree._Element, first_link) -> bool:
+    """isSkipLink and getElementByReference(el, 'href'): an in-page link placed before
+    the first real link, whose target exists (by id, else by name)."""
+    if el.tag not in ("a", "area") or el.get("href") is None:
+        return False
+    if first_link is not None and page.position(el) >= page.position(first_link):
+        return False
+    if not is_current_page_link(page, el):
+        return False
+    href = el.get("href")
+    fragment = unquote(href[href.index("#") + 1:]) if "#" in href else href
+    return fragment in page.by_id or any(e.get("name") == fragment for e in page.elements())
+
+
+def _is_region(page: PageContext, el: etree._Element) -> bool:
+    """axe's isRegion with the rule's regionMatcher (dialog, [role=dialog],
+    [role=alertdialog], svg)."""
+    role = page.role(el)
+    if aria.aria_value(el, "aria-live") in ("assertive", "polite") or role in _LIVE_ROLES:
+        return True
+    if role in landmark_roles():
+        return True
+    return el.tag in ("dialog", "svg") or el.get("role") in ("dialog", "alertdialog")
+
+
+_VISUAL_TAGS = frozenset({"img", "iframe", "object", "video", "audio", "canvas", "svg", "math",
+                          "button", "select", "textarea", "keygen", "progress", "meter"})
+_VISUAL_ROLES = frozenset({"checkbox", "img", "meter", "progressbar", "scrollbar", "radio",
+                           "slider", "spinbutton", "textbox"})
+_HIDDEN_TEXT_TAGS = frozenset({"head", "title", "template", "script", "style", "iframe",
+                               "object", "video", "audio", "noscript"})
+
+
+def _own_text(el: etree._Element) -> bool:
+    """axe's hasChildTextNodes."""
+    if el.tag in _HIDDEN_TEXT_TAGS:
+        return False
+    return bool((el.text or "").strip()) or any(
+        (child.tail or "").strip() for child in el
+    )
+
+
+def _has_own_content(page: PageContext, el: etree._Element) -> bool:
+    """axe's hasContent(el, noRecursion=true): own text, visual content or a label."""
+    if _own_text(el):
+        return True
+    role = aria.explicit_role(el)
+    if role:
+        if role in _VISUAL_ROLES:
+            return True
+    elif el.tag in _VISUAL_TAGS or (el.tag == "input" and aria.input_type(el) != "hidden"):
+        return True
+    return bool(page.aria_name(el))
+
+
+def regionless(page: PageContext) -> list[etree._Element]:
+    """axe's getRegionlessNodes: the outermost elements with content outside every
+    landmark (climbing while the parent holds no region and is not <body>)."""
+    in_region: set[etree._Element] = set()
+    found: list[etree._Element] = []
+    first_link = _first_page_link(page)
+    stack = [page.tree]
+    while stack:
+        el = stack.pop()
+        if (page.role(el) == "button" or _is_region(page, el) or el.tag in _FRAMES
+                or _skip_link_target(page, el, first_link) or page.is_hidden(el)):
+            in_region.add(el)
+            in_region.update(el.iterancestors())
+            continue
+        shallow = page.role(el) in ("none", "presentation") and not _own_text(el)
+        if el.tag != "body" and _has_own_content(page, el) and not shallow:
+            found.append(el)
+            continue
+        stack.extend(reversed([c for c in el if isinstance(c.tag, str)]))
+    out: list[etree._Element] = []
+    for el in found:
+        parent = el.getparent()
+        while parent is not None and parent not in in_region and parent.tag != "body":
+            el, parent = parent, parent.getparent()
+        if el not in out:
+            out.append(el)
+    return out
+
+
+@axe_rule("region")
+def region(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/region.json: selector "body *"; check region (lib/checks/navigation/
+    region-evaluate.js): content must sit inside a landmark (or a live region,
+    dialog, svg or button); skip links to an existing target are exempt. Reported on
+    the outermost element outside any landmark, as axe does; frames pass."""
+    for el in regionless(page):
+        if el.tag in _FRAMES or el.tag in ("html", "body"):
+            continue
+        if any(a.tag == "body" for a in el.iterancestors()):
+            yield Issue("This content is not inside a landmark (main, nav, header, footer, "
+                        "aside or a named region).", element=el)
+
+
+# -- landmark-unique ----------------------------------------------------------------------
+
+_LANDMARK_SELECTOR_ROLES = ("banner", "complementary", "contentinfo", "main", "navigation",
+                            "region", "search", "form")
+_LANDMARK_SELECTOR_TAGS = ("form", "footer", "header", "aside", "main", "nav", "section")
+
+
+def landmark_name(page: PageContext, el: etree._Element) -> str:
+    """The accessible name of a landmark (author-given: aria-labelledby, aria-label,
+    then title), lower-cased as landmark-is-unique compares it."""
+    name = page.aria_name(el) or " ".join((el.get("title") or "").split())
+    return name.lower()
+
+
+@axe_rule("landmark-unique")
+def landmark_unique(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/landmark-unique.json: landmark elements and roles, visible to
+    screen readers, whose getRole is a landmark; check landmark-is-unique with its
+    after step: the first of several landmarks with the same role and name fails."""
+    seen: dict[tuple[str, str], etree._Element] = {}
+    failed: list[etree._Element] = []
+    for el in page.elements():
+        if not (el.tag in _LANDMARK_SELECTOR_TAGS or el.get("role") in _LANDMARK_SELECTOR_ROLES):
+            continue
+        role = page.role(el)
+        if role not in landmark_roles() or page.is_hidden(el):
+            continue
+        key = (role, landmark_name(page, el))
+        first = seen.setdefault(key, el)
+        if first is not el and first not in failed:
+            failed.append(first)
+    for el in failed:
+        role, name = page.role(el), landmark_name(page, el)
+        label = f' named "{name}"' if name else " without a name"
+        yield Issue(f"Several {role} landmarks{label}: give each a distinct accessible name.",
+                    element=el)
