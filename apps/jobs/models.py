@@ -243,6 +243,9 @@ class Page(models.Model):
     source = models.CharField(max_length=20, blank=True)
     # Findings over SITELENS_MAX_FINDINGS_PER_PAGE: counted here, not stored.
     findings_dropped = models.PositiveIntegerField(default=0)
+    # What site rules compare across pages (description, h1, canonical, noindex, link
+    # texts): analyzers.facts.page_facts, stored so site rules need no page bodies.
+    facts = models.JSONField(default=dict, blank=True)
     fetched_at = models.DateTimeField(auto_now_add=True)
 
     objects = PageQuerySet.as_manager()

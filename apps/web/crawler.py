@@ -439,6 +439,10 @@ class Crawler:
 
             page.redirects.append(RedirectHop(url=current, status=result.status))
             target = normalize_url(urljoin(current, header_text(location)))
+            if target is not None and target in {hop.url for hop in page.redirects}:
+                page.final_url = target
+                page.error = "redirect_loop"  # back to a URL of this chain: it never ends
+                return fetched
             if len(page.redirects) > self._max_redirects:
                 page.final_url = target or current
                 page.error = "too_many_redirects"

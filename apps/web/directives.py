@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Literal
 
 GENERIC = "robots"
@@ -94,6 +96,20 @@ class RobotsDirectives:
                 sources.append(DirectiveSource("header", agent, directives, value, values))
         return cls(tuple(sources))
 
+    def blocking_indexing(
+        self, now: datetime, agents: Sequence[str] = (GENERIC, *SEARCH_ENGINE_BOTS)
+    ) -> list[DirectiveSource]:
+        """The sources that keep the page out of the index, when every one of `agents`
+        is told so (noindex/none, or an unavailable_after date that has passed), as
+        Lighthouse's is-crawlable decides; [] when some agent may index it."""
+        per_agent = [
+            [s for s in self.for_agent(agent).sources if _blocks_indexing(s, now)]
+            for agent in agents
+        ]
+        if not all(per_agent):
+            return []
+        return list(dict.fromkeys(s for sources in per_agent for s in sources))
+
     def for_agent(self, agent: str) -> Directives:
         """The combined directives for `agent` (generic sources plus its own)."""
         agent = agent.lower()
@@ -140,3 +156,24 @@ def _header_groups(value: str) -> list[tuple[str, tuple[frozenset[str], tuple]]]
         else:
             groups[-1][1].append(piece)
     return [(agent, _tokens(",".join(parts))) for agent, parts in groups if any(p.strip() for p in parts)]
+
+
+def _unavailable_after_passed(value: str, now: datetime) -> bool:
+    """Whether an ``unavailable_after`` date (RFC 822/850 or ISO 8601) lies in the past."""
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            return False  # Lighthouse: an unparsable date blocks nothing
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when < now
+
+
+def _blocks_indexing(source: DirectiveSource, now: datetime) -> bool:
+    return source.noindex or any(
+        name == "unavailable_after" and _unavailable_after_passed(value, now)
+        for name, value in source.values
+    )

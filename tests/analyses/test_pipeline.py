@@ -73,6 +73,16 @@ def test_it_stores_each_page_once_with_its_redirect_chain(audited):
     assert old.final_url.endswith("/new")
 
 
+def test_it_stores_the_facts_site_rules_compare_with_each_page(audited):
+    job, site = audited
+    home = Page.objects.get(job=job, url=site.url + "/")
+    assert home.facts["noindex"] is False
+    assert home.facts["h1"] and home.facts["description"]
+    assert site.url + "/about" in home.facts["anchors"]
+    assert Page.objects.get(job=job, url__endswith="/noindex").facts["noindex"] is True
+    assert Page.objects.get(job=job, url__endswith="/report.pdf").facts == {"noindex": False}
+
+
 def test_it_records_a_pdf_without_parsing_it(audited):
     job, _ = audited
     pdf = Page.objects.get(job=job, url__endswith="/report.pdf")

@@ -376,14 +376,25 @@ def test_it_does_not_follow_a_redirect_into_a_disallowed_path() -> None:
     assert ("https://a.test/secret/page", "robots-disallowed") in crawler.skipped
 
 
-def test_it_reports_a_redirect_loop_as_too_many_redirects() -> None:
-    _, _, pages = fake_crawl(
+def test_it_stops_a_redirect_loop_when_the_chain_comes_back_to_a_url() -> None:
+    _, fake, pages = fake_crawl(
         {
             "https://a.test/": html("/a"),
             "https://a.test/a": redirect(302, "/b"),
             "https://a.test/b": redirect(302, "/a"),
         }
     )
+
+    assert (pages[1].error, pages[1].status, pages[1].final_url) == (
+        "redirect_loop", None, "https://a.test/a")
+    assert [hop.url for hop in pages[1].redirects] == ["https://a.test/a", "https://a.test/b"]
+    assert fake.calls.count("https://a.test/a") == 1  # not requested again
+
+
+def test_it_stops_a_chain_that_never_repeats_after_the_redirect_limit() -> None:
+    routes = {"https://a.test/": html("/r0")}
+    routes.update({f"https://a.test/r{i}": redirect(302, f"/r{i + 1}") for i in range(10)})
+    _, _, pages = fake_crawl(routes)
 
     assert (pages[1].error, pages[1].status, len(pages[1].redirects)) == (
         "too_many_redirects",

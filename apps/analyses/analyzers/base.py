@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from lxml import etree
 
-from apps.analyses.analyzers import aria, dom
+from apps.analyses.analyzers import aria, dom, facts
 from apps.analyses.analyzers.taxonomy import CATEGORIES, SEVERITIES, Category, Outcome, Severity
 from apps.web.types import HTML_CONTENT_TYPES, CrawledPage, RedirectHop
+from apps.web.urls import normalize_url
 
 if TYPE_CHECKING:
     from apps.web.directives import RobotsDirectives
@@ -315,6 +316,8 @@ class PageSummary:
     redirects: list[tuple[str, int]] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     error: str | None = None
+    source: str = ""  # how the crawler found it: start, link, sitemap, redirect
+    facts: dict[str, Any] = field(default_factory=dict)  # see facts.page_facts
 
     def __post_init__(self) -> None:
         hops: list[tuple[str, int]] = []
@@ -342,22 +345,56 @@ class PageSummary:
             redirects=[(hop.url, hop.status) for hop in page.redirects],
             links=list(page.links),
             error=page.error,
+            source=page.source,
+            facts=facts.page_facts(page),
         )
 
     @property
     def is_html(self) -> bool:
         return self.content_type.split(";")[0].strip().lower() in HTML_CONTENT_TYPES
 
+    @property
+    def is_ok_html(self) -> bool:
+        """A 200 HTML page: the pages content rules compare."""
+        return self.status == 200 and self.is_html
+
+    @property
+    def indexable(self) -> bool:
+        """Screaming Frog's "Indexable": 200, not noindex, canonical to itself or none."""
+        canonical = self.facts.get("canonical")
+        return (self.status == 200 and not self.facts.get("noindex")
+                and (not canonical or canonical in (self.url, self.final_url)))
+
 
 @dataclass
 class SiteContext:
-    """What a site rule sees: every page of the job, as summaries."""
+    """What a site rule sees: every page of the job, as summaries, and the URLs the
+    site's sitemaps list (normalised)."""
 
     pages: list[PageSummary]
+    sitemap_urls: frozenset[str] = frozenset()
 
     @cached_property
     def by_url(self) -> dict[str, PageSummary]:
         return {page.url: page for page in self.pages}
+
+    @cached_property
+    def by_final_url(self) -> dict[str, PageSummary]:
+        """The page each final URL was reached as (the first, in crawl order)."""
+        found: dict[str, PageSummary] = {}
+        for page in self.pages:
+            found.setdefault(page.final_url, page)
+        return found
+
+    @cached_property
+    def linked_from(self) -> dict[str, list[str]]:
+        """URL -> the crawled pages (other than itself) that link to it, in crawl order."""
+        index: dict[str, list[str]] = {}
+        for page in self.pages:
+            for url in dict.fromkeys(page.links):
+                if url != page.url and url != page.final_url:
+                    index.setdefault(url, []).append(page.url)
+        return index
 
 
 PageCheck = Callable[[PageContext], Iterable[Issue]]
@@ -502,9 +539,15 @@ def run_page_rules(
     return result
 
 
-def run_site_rules(pages: list[PageSummary], registry: Registry = REGISTRY) -> AnalysisResult:
+def run_site_rules(
+    pages: list[PageSummary],
+    registry: Registry = REGISTRY,
+    *,
+    sitemap_urls: Iterable[str] = (),
+) -> AnalysisResult:
     """Run every site rule over the summaries of all pages of a job."""
-    ctx = SiteContext(pages)
+    listed = frozenset(filter(None, (normalize_url(u) for u in sitemap_urls)))
+    ctx = SiteContext(pages, sitemap_urls=listed)
     result = AnalysisResult()
     for rule in registry.rules("site"):
         _run(rule, ctx, None, result, selector=dom.css_selector)
@@ -517,9 +560,11 @@ def analyze_page(page: CrawledPage, registry: Registry = REGISTRY) -> list[Findi
     return run_page_rules(page, registry).findings
 
 
-def analyze_site(pages: list[PageSummary], registry: Registry = REGISTRY) -> list[Finding]:
+def analyze_site(
+    pages: list[PageSummary], registry: Registry = REGISTRY, *, sitemap_urls: Iterable[str] = ()
+) -> list[Finding]:
     """Site-wide findings, each attached to a page URL (see `analyze_page`)."""
-    return run_site_rules(pages, registry).findings
+    return run_site_rules(pages, registry, sitemap_urls=sitemap_urls).findings
 
 
 def _run(

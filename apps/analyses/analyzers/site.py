@@ -6,10 +6,11 @@ pages loaded back from the database for a resumed job.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from apps.analyses.analyzers.base import (
     LINKS,
+    MINOR,
     MODERATE,
     SEO,
     SERIOUS,
@@ -20,12 +21,48 @@ from apps.analyses.analyzers.base import (
 )
 
 MAX_LISTED_URLS = 10
+GOOGLE_SNIPPET_DOCS = "https://developers.google.com/search/docs/appearance/snippet"
+GOOGLE_HEADINGS_DOCS = (
+    "https://developers.google.com/search/docs/fundamentals/seo-starter-guide"
+    "#use-heading-tags-to-emphasize-important-text"
+)
 
 
 def _list_urls(urls: list[str]) -> str:
     shown = ", ".join(urls[:MAX_LISTED_URLS])
     extra = len(urls) - MAX_LISTED_URLS
     return shown + (f" and {extra} more" if extra > 0 else "")
+
+
+def _content_pages(site: SiteContext) -> list[PageSummary]:
+    """200 HTML pages, once per final URL (two queued URLs that redirect to the same
+    page are one page, not a duplicate), the directly reached one first."""
+    seen_final: set[str] = set()
+    pages = []
+    for page in sorted(site.pages, key=lambda p: (bool(p.redirects), p.depth)):
+        if page.is_ok_html and page.final_url not in seen_final:
+            seen_final.add(page.final_url)
+            pages.append(page)
+    return pages
+
+
+def _duplicates(
+    site: SiteContext, value: Callable[[PageSummary], str | None], what: str
+) -> Iterator[Issue]:
+    """One finding per page whose `value` (case-folded, whitespace collapsed) other
+    pages share, listing them."""
+    groups: dict[str, list[tuple[PageSummary, str]]] = {}
+    for page in _content_pages(site):
+        text = " ".join((value(page) or "").split())
+        if text:
+            groups.setdefault(text.casefold(), []).append((page, text))
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for page, text in members:
+            others = [p.final_url for p, _ in members if p is not page]
+            yield Issue(f'The {what} "{text}" is also used by {_list_urls(others)}.',
+                        page_url=page.url)
 
 
 @site_rule(
@@ -38,29 +75,38 @@ def _list_urls(urls: list[str]) -> str:
     help_url="https://developers.google.com/search/docs/appearance/title-link",
 )
 def duplicate_title(site: SiteContext) -> Iterator[Issue]:
-    """Only successful HTML pages take part, once per final URL: two queued URLs
-    that redirect to the same page are one page, not a duplicate. Titles are
-    compared case-insensitively with whitespace collapsed."""
-    groups: dict[str, list[PageSummary]] = {}
-    seen_final: set[str] = set()
-    for page in sorted(site.pages, key=lambda p: (bool(p.redirects), p.depth)):
-        if page.status != 200 or not page.is_html or not page.title:
-            continue
-        if page.final_url in seen_final:
-            continue
-        seen_final.add(page.final_url)
-        key = " ".join(page.title.split()).casefold()
-        if key:
-            groups.setdefault(key, []).append(page)
-    for pages in groups.values():
-        if len(pages) < 2:
-            continue
-        for page in pages:
-            others = [p.final_url for p in pages if p is not page]
-            yield Issue(
-                f'The title "{page.title}" is also used by {_list_urls(others)}.',
-                page_url=page.url,
-            )
+    """Screaming Frog's "Page Titles: Duplicate": 200 HTML pages, compared
+    case-insensitively with whitespace collapsed."""
+    return _duplicates(site, lambda page: page.title, "title")
+
+
+@site_rule(
+    id="duplicate-meta-description",
+    categories=(SEO,),
+    severity=MINOR,
+    tags=("seo",),
+    title="Several pages share the same meta description",
+    help="Write a description for each page that summarises that page; search engines "
+    "show it under the title.",
+    help_url=GOOGLE_SNIPPET_DOCS,
+)
+def duplicate_meta_description(site: SiteContext) -> Iterator[Issue]:
+    """Screaming Frog's "Meta Description: Duplicate" (compared like titles)."""
+    return _duplicates(site, lambda page: page.facts.get("description"), "meta description")
+
+
+@site_rule(
+    id="duplicate-h1",
+    categories=(SEO,),
+    severity=MINOR,
+    tags=("seo",),
+    title="Several pages share the same H1",
+    help="Give each page a main heading that names what that page is about.",
+    help_url=GOOGLE_HEADINGS_DOCS,
+)
+def duplicate_h1(site: SiteContext) -> Iterator[Issue]:
+    """Screaming Frog's "H1: Duplicate": the first <h1> of each page."""
+    return _duplicates(site, lambda page: next(iter(page.facts.get("h1") or []), None), "H1")
 
 
 def _failure(target: PageSummary) -> str | None:
@@ -92,7 +138,10 @@ def broken_link(site: SiteContext) -> Iterator[Issue]:
                 continue
             failure = _failure(target)
             if failure:
-                yield Issue(f"Links to {target_url}, which {failure}.", page_url=source.url)
+                text = (source.facts.get("anchors") or {}).get(target_url)
+                label = f' ("{text}")' if text else ""
+                yield Issue(f"Links to {target_url}{label}, which {failure}.",
+                            page_url=source.url)
 
 
 @site_rule(
@@ -114,3 +163,130 @@ def redirect_chain(site: SiteContext) -> Iterator[Issue]:
             f"{len(page.redirects)} redirects: " + " -> ".join([*steps, final]),
             page_url=page.url,
         )
+
+
+@site_rule(
+    id="redirect-loop",
+    categories=(SEO, LINKS),
+    severity=SERIOUS,
+    tags=("seo",),
+    title="URL redirects in a loop",
+    help="Make the redirect point to a page that answers 200; browsers and crawlers give up "
+    "on a loop.",
+    help_url="https://developers.google.com/search/docs/crawling-indexing/301-redirects",
+)
+def redirect_loop(site: SiteContext) -> Iterator[Issue]:
+    """Screaming Frog's "Redirect Loop": the chain comes back to a URL it passed."""
+    for page in site.pages:
+        if page.error == "redirect_loop":
+            steps = [f"{url} ({status})" for url, status in page.redirects]
+            yield Issue("Redirects in a loop: " + " -> ".join([*steps, page.final_url]),
+                        page_url=page.url)
+
+
+def _linked(site: SiteContext, page: PageSummary) -> bool:
+    return bool(site.linked_from.get(page.url) or site.linked_from.get(page.final_url))
+
+
+@site_rule(
+    id="orphan-page",
+    categories=(SEO, LINKS),
+    severity=MODERATE,
+    tags=("seo",),
+    title="Page is in the sitemap but no crawled page links to it",
+    help="Link to the page from a related page or the navigation; search engines and users "
+    "find pages through links.",
+    help_url="https://developers.google.com/search/docs/crawling-indexing/links-crawlable",
+)
+def orphan_page(site: SiteContext) -> Iterator[Issue]:
+    """Screaming Frog's "Orphan URLs" (sitemap source): a URL listed in the sitemap,
+    crawled, and linked from none of the other crawled pages. Only as complete as the
+    crawl: a link from a page beyond the page limit is not seen."""
+    for page in site.pages:
+        if page.url not in site.sitemap_urls or page.depth == 0 or page.source == "start":
+            continue
+        if page.status is not None and not _linked(site, page):
+            yield Issue("Listed in the sitemap, but no crawled page links to it.",
+                        page_url=page.url)
+
+
+def non_indexable_reason(page: PageSummary) -> str | None:
+    """Why Screaming Frog would call the page non-indexable, or None."""
+    if page.redirects:
+        return f"redirects ({page.redirects[0][1]}) to {page.final_url}"
+    if page.status is None:
+        return f"could not be fetched ({page.error or 'no response'})"
+    if page.status != 200:
+        return f"answers HTTP {page.status}"
+    if page.facts.get("noindex"):
+        return "is marked noindex"
+    canonical = page.facts.get("canonical")
+    if canonical and canonical not in (page.url, page.final_url):
+        return f"declares another canonical URL ({canonical})"
+    return None
+
+
+@site_rule(
+    id="sitemap-non-indexable",
+    categories=(SEO,),
+    severity=MODERATE,
+    tags=("seo",),
+    title="Sitemap lists a URL that cannot be indexed",
+    help="List only canonical, indexable URLs that answer 200 in the sitemap.",
+    help_url="https://developers.google.com/search/docs/crawling-indexing/sitemaps/build-sitemap",
+)
+def sitemap_non_indexable(site: SiteContext) -> Iterator[Issue]:
+    """Screaming Frog's "Sitemaps: Non-Indexable URLs in Sitemap": redirects, errors,
+    noindex and pages canonicalised elsewhere."""
+    for page in site.pages:
+        if page.url in site.sitemap_urls:
+            reason = non_indexable_reason(page)
+            if reason:
+                yield Issue(f"Listed in the sitemap, but {reason}.", page_url=page.url)
+
+
+@site_rule(
+    id="canonical-target",
+    categories=(SEO,),
+    severity=MODERATE,
+    tags=("seo",),
+    title="Canonical URL points to a page that cannot be indexed",
+    help="Point rel=canonical at the indexable URL that answers 200, not at a redirect, an "
+    "error or a noindex page.",
+    help_url="https://developer.chrome.com/docs/lighthouse/seo/canonical",
+)
+def canonical_target(site: SiteContext) -> Iterator[Issue]:
+    """The site half of Lighthouse's canonical audit (core/audits/seo/canonical.js
+    checks one page): the canonical target was crawled, and it redirects, fails,
+    answers an error or is noindex. Targets outside the crawl are not judged."""
+    for page in site.pages:
+        canonical = page.facts.get("canonical")
+        if not canonical or canonical in (page.url, page.final_url):
+            continue
+        target = site.by_url.get(canonical)
+        if target is None:
+            continue
+        reason = non_indexable_reason(target)
+        if reason and not reason.startswith("declares"):
+            yield Issue(f"The canonical URL {canonical} {reason}.", page_url=page.url)
+
+
+DEEP_PAGE_DEPTH = 4  # clicks from the start URL; SEO practice keeps key pages within 3
+
+
+@site_rule(
+    id="deep-page",
+    categories=(SEO,),
+    severity=MINOR,
+    tags=("seo",),
+    title=f"Page is {DEEP_PAGE_DEPTH} or more clicks from the start page",
+    help="Link important pages from higher up (navigation, hubs); deep pages are crawled and "
+    "found less.",
+    help_url="https://developers.google.com/search/docs/crawling-indexing/links-crawlable",
+)
+def deep_page(site: SiteContext) -> Iterator[Issue]:
+    """Screaming Frog's crawl depth: the fewest links from the start URL (the crawl
+    is breadth-first). Pages found only through the sitemap are left out."""
+    for page in site.pages:
+        if page.depth >= DEEP_PAGE_DEPTH and page.is_ok_html and page.source != "sitemap":
+            yield Issue(f"{page.depth} clicks from the start page.", page_url=page.url)

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from apps.accounts.crypto import CredentialKeyError
 from apps.analyses.analyzers import AnalysisResult, run_page_rules, run_site_rules
+from apps.analyses.analyzers.facts import page_facts
 from apps.analyses.options import AnalysisOptions, InvalidOptions
 from apps.analyses.pipeline import store
 from apps.core.errors import ServiceError
@@ -103,9 +104,10 @@ def _page(run: AuditRun, crawled: CrawledPage, *, pages_total: int) -> None:
     ctx = run.ctx
     with ctx.observer.phase("rules"):
         result = analyse_page(crawled)
+        facts = page_facts(crawled)
     with ctx.observer.phase("store_page"):
         stored = store.store_page(ctx, crawled, result, pages_total=pages_total,
-                                  stage=Stage.CRAWLING)
+                                  stage=Stage.CRAWLING, facts=facts)
     for error in store.first_failures(result.errors, run.failed_rules):
         ctx.log(f"Rule {error.rule_id} failed on {error.page_url} ({error.error_type}); its "
                 "findings are missing where it fails (see incomplete_rules).", level="warning")
@@ -155,7 +157,8 @@ def site_analysis(run: AuditRun) -> None:
     ctx = run.ctx
     ctx.set_stage(Stage.SITE_ANALYSIS)
     with ctx.observer.phase("site_analysis"):
-        result = run_site_rules(store.page_summaries(ctx.job))
+        sitemap = run.crawler.sitemap_urls if run.crawler is not None else []
+        result = run_site_rules(store.page_summaries(ctx.job), sitemap_urls=sitemap)
     for error in store.first_failures(result.errors, run.failed_rules):
         ctx.log(f"Site rule {error.rule_id} failed ({error.error_type}); its findings are "
                 "missing (see incomplete_rules).", level="warning")

@@ -46,7 +46,7 @@ def failure_rows(job: Job, errors: Iterable[RuleError], page_id: int | None) -> 
 
 
 def store_page(ctx: RunContext, crawled: CrawledPage, result: AnalysisResult, *,
-               pages_total: int, stage: str) -> bool:
+               pages_total: int, stage: str, facts: dict | None = None) -> bool:
     """Store one page with its findings, rule failures and events in one transaction,
     with the heartbeat that proves the job is still ours (JobCancelled / JobGone
     otherwise, and nothing is stored). False when an earlier attempt had stored it."""
@@ -64,6 +64,7 @@ def store_page(ctx: RunContext, crawled: CrawledPage, result: AnalysisResult, *,
                 encoding=crawled.encoding or "", title=title, links=crawled.links,
                 error=crawled.error or "", source=crawled.source,
                 follow_links=crawled.follow_links, findings_dropped=result.dropped,
+                facts=facts or {},
             )
             Finding.objects.bulk_create(finding_rows(job, result.findings, page.pk))
             if result.errors:
@@ -111,10 +112,11 @@ def page_summaries(job: Job) -> list[PageSummary]:
     return [
         PageSummary(url=p["url"], final_url=p["final_url"], status=p["status_code"],
                     title=p["title"], content_type=p["content_type"], depth=p["depth"],
-                    redirects=p["redirect_chain"], links=p["links"], error=p["error"])
+                    redirects=p["redirect_chain"], links=p["links"], error=p["error"],
+                    source=p["source"], facts=p["facts"])
         for p in Page.objects.filter(job=job).order_by("id").values(
             "url", "final_url", "status_code", "title", "content_type", "depth",
-            "redirect_chain", "links", "error")
+            "redirect_chain", "links", "error", "source", "facts")
     ]
 
 

@@ -108,3 +108,113 @@ def test_it_flags_a_chain_of_two_redirects_on_the_requested_url():
 def test_it_accepts_a_single_redirect():
     single = page("/old", final_url=BASE + "/new", redirects=[(BASE + "/old", 301)])
     assert rule("redirect-chain", [single]) == []
+
+
+# duplicate-meta-description, duplicate-h1
+
+
+def test_it_flags_pages_sharing_a_description_or_first_h1():
+    pages = [
+        page("/a", facts={"description": "Cheap shoes", "h1": ["Shoes", "More"]}),
+        page("/b", facts={"description": "cheap  shoes", "h1": ["Boots"]}),
+        page("/c", facts={"description": "Hats", "h1": ["shoes"]}),
+        page("/d", status=404, facts={"description": "Hats", "h1": ["Boots"]}),
+    ]
+    assert [f.page_url for f in rule("duplicate-meta-description", pages)] == [
+        BASE + "/a", BASE + "/b"]
+    assert [f.page_url for f in rule("duplicate-h1", pages)] == [BASE + "/a", BASE + "/c"]
+
+
+def test_pages_without_a_description_are_not_duplicates_of_each_other():
+    pages = [page("/a", facts={"description": None}), page("/b", facts={"description": " "})]
+    assert rule("duplicate-meta-description", pages) == []
+
+
+# broken-link carries the anchor text
+
+
+def test_a_broken_link_names_its_anchor_text():
+    pages = [page("/", links=[BASE + "/gone"], facts={"anchors": {BASE + "/gone": "Our team"}}),
+             page("/gone", status=404)]
+    (finding,) = rule("broken-link", pages)
+    assert '("Our team")' in finding.message and finding.page_url == BASE + "/"
+
+
+# redirect-loop
+
+
+def test_it_reports_a_redirect_loop_with_its_chain():
+    pages = [page("/a", status=None, error="redirect_loop", final_url=BASE + "/a",
+                  redirects=[(BASE + "/a", 302), (BASE + "/b", 302)])]
+    (finding,) = rule("redirect-loop", pages)
+    assert "/a (302) -> https://example.com/b (302) -> https://example.com/a" in finding.message
+
+
+# orphan-page, sitemap-non-indexable
+
+
+def _sitemap_rule(rule_id, pages, listed):
+    return [f for f in analyze_site(pages, sitemap_urls=[BASE + p for p in listed])
+            if f.rule_id == rule_id]
+
+
+def test_a_sitemap_url_no_crawled_page_links_to_is_an_orphan():
+    pages = [page("/", depth=0, source="start", links=[BASE + "/linked"]),
+             page("/linked", depth=1), page("/orphan", depth=1, source="sitemap"),
+             page("/self", depth=1, source="sitemap", links=[BASE + "/self"])]
+    found = _sitemap_rule("orphan-page", pages, ["/", "/linked", "/orphan", "/self"])
+    assert [f.page_url for f in found] == [BASE + "/orphan", BASE + "/self"]
+
+
+def test_a_page_linked_by_its_final_url_is_not_an_orphan():
+    pages = [page("/", depth=0, source="start", links=[BASE + "/new"]),
+             page("/old", depth=1, source="sitemap", final_url=BASE + "/new",
+                  redirects=[(BASE + "/old", 301)])]
+    assert _sitemap_rule("orphan-page", pages, ["/old"]) == []
+
+
+def test_it_lists_each_reason_a_sitemap_url_is_not_indexable():
+    pages = [
+        page("/ok", facts={"canonical": BASE + "/ok"}),
+        page("/moved", final_url=BASE + "/new", redirects=[(BASE + "/moved", 301)]),
+        page("/gone", status=410),
+        page("/hidden", facts={"noindex": True}),
+        page("/copy", facts={"canonical": BASE + "/ok"}),
+        page("/unlisted", status=404),
+    ]
+    found = {f.page_url: f.message
+             for f in _sitemap_rule("sitemap-non-indexable", pages,
+                                    ["/ok", "/moved", "/gone", "/hidden", "/copy"])}
+    assert set(found) == {BASE + p for p in ("/moved", "/gone", "/hidden", "/copy")}
+    assert "redirects (301)" in found[BASE + "/moved"]
+    assert "HTTP 410" in found[BASE + "/gone"]
+    assert "noindex" in found[BASE + "/hidden"]
+    assert "canonical" in found[BASE + "/copy"]
+
+
+# canonical-target
+
+
+def test_a_canonical_pointing_at_a_redirect_error_or_noindex_page_is_flagged():
+    pages = [
+        page("/a", facts={"canonical": BASE + "/moved"}),
+        page("/b", facts={"canonical": BASE + "/gone"}),
+        page("/c", facts={"canonical": BASE + "/hidden"}),
+        page("/d", facts={"canonical": BASE + "/fine"}),
+        page("/e", facts={"canonical": "https://elsewhere.example/"}),
+        page("/moved", final_url=BASE + "/fine", redirects=[(BASE + "/moved", 301)]),
+        page("/gone", status=404),
+        page("/hidden", facts={"noindex": True}),
+        page("/fine"),
+    ]
+    assert [f.page_url for f in rule("canonical-target", pages)] == [
+        BASE + "/a", BASE + "/b", BASE + "/c"]
+
+
+# deep-page
+
+
+def test_it_flags_pages_four_clicks_deep_but_not_sitemap_finds():
+    pages = [page("/", depth=0), page("/3", depth=3), page("/4", depth=4),
+             page("/s", depth=5, source="sitemap"), page("/e", depth=6, status=404)]
+    assert [f.page_url for f in rule("deep-page", pages)] == [BASE + "/4"]

@@ -1,0 +1,71 @@
+"""Page facts: the few values of a page that site rules compare across pages.
+
+Site rules run after the crawl over stored summaries, without page bodies. What
+they need from each body (description, h1 texts, canonical, indexability, link
+texts) is extracted here once, while the page is parsed, and stored with the page
+as a small JSON object. Pure Python; no Django.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from apps.web.linkheader import parse_link_header
+from apps.web.types import CrawledPage
+from apps.web.urls import normalize_url
+
+MAX_ANCHORS = 1000  # link texts kept per page (for broken-link reports)
+MAX_TEXT = 120  # characters kept of each text
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def canonical_url(page: CrawledPage) -> str | None:
+    """The canonical URL search engines would read: the first <link rel=canonical>
+    in <head> (one in <body> is ignored), else the Link header's; resolved and
+    normalised. None when there is none or it is not a valid URL."""
+    document = page.document
+    if document is not None:
+        head = document.tree.find("head")
+        for link in head.iter("link") if head is not None else ():
+            rels = (link.get("rel") or "").lower().split()
+            href = (link.get("href") or "").strip()
+            if "canonical" in rels and href:
+                return normalize_url(urljoin(document.base_url, href))
+    for value in _header_lines(page, "link"):
+        for link in parse_link_header(value):
+            if "canonical" in link.rels and link.target:
+                return normalize_url(urljoin(page.final_url or page.url, link.target))
+    return None
+
+
+def _header_lines(page: CrawledPage, name: str) -> list[str]:
+    value = page.headers.get(name)
+    return [value] if value else []
+
+
+def page_facts(page: CrawledPage, now: datetime | None = None) -> dict[str, Any]:
+    """The facts of one crawled page (an empty dict for a page without a body)."""
+    facts: dict[str, Any] = {}
+    if page.robots is not None and page.status is not None and 200 <= page.status < 300:
+        facts["noindex"] = bool(page.robots.blocking_indexing(now or datetime.now(UTC)))
+    document = page.document
+    if document is None:
+        return facts
+    description = document.meta("description")
+    facts["description"] = _clip(description) if description is not None else None
+    facts["h1"] = [_clip(el.text_content()) for el in document.tree.iter("h1")][:10]
+    facts["canonical"] = canonical_url(page)
+    anchors: dict[str, str] = {}
+    for anchor in document.anchors:
+        if anchor.url and anchor.url not in anchors:
+            anchors[anchor.url] = _clip(anchor.text)
+            if len(anchors) >= MAX_ANCHORS:
+                break
+    facts["anchors"] = anchors
+    return facts
