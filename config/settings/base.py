@@ -255,6 +255,12 @@ SITELENS_MAX_ATTEMPTS = 3
 SITELENS_MAX_PAGES_CAP = env_int("SITELENS_MAX_PAGES_CAP", 10_000, minimum=1)
 # One pathological page keeps at most this many findings (most severe first).
 SITELENS_MAX_FINDINGS_PER_PAGE = env_int("SITELENS_MAX_FINDINGS_PER_PAGE", 500, minimum=1)
+# After the crawl, external links and page resources (images, scripts, stylesheets,
+# fonts) are checked with HEAD: at most this many of each per analysis, none started
+# after the time budget (seconds) of each. 0 turns a check off.
+SITELENS_LINK_CHECK_MAX = env_int("SITELENS_LINK_CHECK_MAX", 200, minimum=0)
+SITELENS_RESOURCE_CHECK_MAX = env_int("SITELENS_RESOURCE_CHECK_MAX", 300, minimum=0)
+SITELENS_LINK_CHECK_SECONDS = env_int("SITELENS_LINK_CHECK_SECONDS", 60, minimum=1)
 SITELENS_MAX_DEPTH_CAP = 20
 # The default plan, seeded by a migration and used for users without a plan. A
 # self-hosted install serves its operator, so the defaults are generous; lower them

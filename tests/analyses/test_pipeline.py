@@ -283,3 +283,42 @@ def test_it_does_not_follow_links_of_a_page_that_says_noindex_nofollow_with_spac
         assert "/behind" not in s.paths
     assert Finding.objects.filter(job=job, rule_id="is-crawlable").exists()
     assert not Page.objects.get(job=job, url=s.url + "/").follow_links
+
+
+def test_it_checks_external_links_and_weighs_pages_after_the_crawl(user, api):
+    """A second local server stands for another site: its broken page is reported on
+    the page that links to it, with the link text; resources are sized with HEAD."""
+    from django.test import override_settings
+
+    from tests.support.http_server import LocalHTTPServer, Reply
+    from tests.support.testsite import Response, TestSite, html_page
+
+    with LocalHTTPServer() as other:
+        other.route("/fine", Reply(200, "ok"))
+        other.route("/gone", Reply(404, "gone"))
+        other.route("/big.png", Reply(200, b"p" * 30_000, {"Content-Type": "image/png"}))
+        page = html_page(
+            title="A page with external links", description="d" * 80,
+            body=f'<h1>Links</h1><a href="{other.url("/fine")}">Partner</a>'
+                 f'<a href="{other.url("/gone")}">Old partner</a>'
+                 f'<img src="{other.url("/big.png")}" alt="Big">')
+        with TestSite(extra_routes={"/": Response(body=page.encode(),
+                                                  headers={"Content-Type": "text/html"})}) as s, \
+                override_settings(SITELENS_ALLOWED_TARGETS=f"{s.host_port},{other.authority}"):
+            job = create_analysis(user, s.url, max_pages=1, use_sitemap=False)
+            run(job)
+        methods = sorted((r.method, r.path) for r in other.requests)
+    (finding,) = Finding.objects.filter(job=job, rule_id="external-broken-link")
+    assert finding.page_url == s.url + "/"
+    assert "Old partner" in finding.message and "404" in finding.message
+    assert methods == [("GET", "/gone"), ("HEAD", "/big.png"), ("HEAD", "/fine"),
+                       ("HEAD", "/gone")]
+    weight = Page.objects.get(job=job, url=s.url + "/").facts["weight"]
+    assert weight["resources"] == weight["resources_sized"] == 1
+    assert weight["total_bytes"] == weight["html_bytes"] + 30_000
+    assert any("Checked 2 external links (1 broken) and 1 resources" in e.data["message"]
+               for e in job.events.filter(type="log"))
+    (row,) = api.get(f"/api/v1/analyses/{job.pk}/pages").json()["results"]
+    assert row["weight"] == weight
+    assert row["resources"] == {"images": 1, "scripts": 0, "stylesheets": 0, "fonts": 0}
+    assert (row["h1"], row["description"], row["noindex"]) == (["Links"], "d" * 80, False)

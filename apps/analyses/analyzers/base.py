@@ -22,6 +22,7 @@ from lxml import etree
 
 from apps.analyses.analyzers import aria, dom, facts
 from apps.analyses.analyzers.taxonomy import CATEGORIES, SEVERITIES, Category, Outcome, Severity
+from apps.web.linkcheck import LinkStatus
 from apps.web.types import HTML_CONTENT_TYPES, CrawledPage, RedirectHop
 from apps.web.urls import normalize_url
 
@@ -318,6 +319,7 @@ class PageSummary:
     error: str | None = None
     source: str = ""  # how the crawler found it: start, link, sitemap, redirect
     facts: dict[str, Any] = field(default_factory=dict)  # see facts.page_facts
+    size_bytes: int = 0
 
     def __post_init__(self) -> None:
         hops: list[tuple[str, int]] = []
@@ -347,6 +349,7 @@ class PageSummary:
             error=page.error,
             source=page.source,
             facts=facts.page_facts(page),
+            size_bytes=page.size_bytes,
         )
 
     @property
@@ -368,11 +371,13 @@ class PageSummary:
 
 @dataclass
 class SiteContext:
-    """What a site rule sees: every page of the job, as summaries, and the URLs the
-    site's sitemaps list (normalised)."""
+    """What a site rule sees: every page of the job, as summaries, the URLs the
+    site's sitemaps list (normalised), and what the URLs checked after the crawl
+    (external links, resources) answered."""
 
     pages: list[PageSummary]
     sitemap_urls: frozenset[str] = frozenset()
+    checked: Mapping[str, LinkStatus] = field(default_factory=dict)
 
     @cached_property
     def by_url(self) -> dict[str, PageSummary]:
@@ -544,10 +549,11 @@ def run_site_rules(
     registry: Registry = REGISTRY,
     *,
     sitemap_urls: Iterable[str] = (),
+    checked: Mapping[str, LinkStatus] | None = None,
 ) -> AnalysisResult:
     """Run every site rule over the summaries of all pages of a job."""
     listed = frozenset(filter(None, (normalize_url(u) for u in sitemap_urls)))
-    ctx = SiteContext(pages, sitemap_urls=listed)
+    ctx = SiteContext(pages, sitemap_urls=listed, checked=checked or {})
     result = AnalysisResult()
     for rule in registry.rules("site"):
         _run(rule, ctx, None, result, selector=dom.css_selector)
@@ -561,10 +567,14 @@ def analyze_page(page: CrawledPage, registry: Registry = REGISTRY) -> list[Findi
 
 
 def analyze_site(
-    pages: list[PageSummary], registry: Registry = REGISTRY, *, sitemap_urls: Iterable[str] = ()
+    pages: list[PageSummary],
+    registry: Registry = REGISTRY,
+    *,
+    sitemap_urls: Iterable[str] = (),
+    checked: Mapping[str, LinkStatus] | None = None,
 ) -> list[Finding]:
     """Site-wide findings, each attached to a page URL (see `analyze_page`)."""
-    return run_site_rules(pages, registry, sitemap_urls=sitemap_urls).findings
+    return run_site_rules(pages, registry, sitemap_urls=sitemap_urls, checked=checked).findings
 
 
 def _run(

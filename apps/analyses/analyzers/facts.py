@@ -17,6 +17,7 @@ from apps.web.types import CrawledPage
 from apps.web.urls import normalize_url
 
 MAX_ANCHORS = 1000  # link texts kept per page (for broken-link reports)
+MAX_RESOURCES = 200  # resource URLs kept per kind and page (for the weight check)
 MAX_TEXT = 120  # characters kept of each text
 
 
@@ -68,4 +69,46 @@ def page_facts(page: CrawledPage, now: datetime | None = None) -> dict[str, Any]
             if len(anchors) >= MAX_ANCHORS:
                 break
     facts["anchors"] = anchors
+    facts["resources"] = resources(document)
     return facts
+
+
+def _resolve(document, value: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value or value.startswith(("data:", "javascript:", "#")):
+        return None
+    return normalize_url(urljoin(document.base_url, value))
+
+
+def resources(document) -> dict[str, list[str]]:
+    """What the page makes a browser download, by kind: <img src>, <script src>,
+    stylesheets and preloaded fonts (fonts named only inside CSS are not seen)."""
+    found: dict[str, dict[str, None]] = {"images": {}, "scripts": {}, "stylesheets": {},
+                                         "fonts": {}}
+    for el in document.tree.iter("img", "script", "link"):
+        if el.tag == "img":
+            kind, url = "images", _resolve(document, el.get("src"))
+        elif el.tag == "script":
+            kind, url = "scripts", _resolve(document, el.get("src"))
+        else:
+            rels = (el.get("rel") or "").lower().split()
+            if "stylesheet" in rels:
+                kind = "stylesheets"
+            elif "preload" in rels and (el.get("as") or "").lower() == "font":
+                kind = "fonts"
+            else:
+                continue
+            url = _resolve(document, el.get("href"))
+        if url:
+            found[kind][url] = None
+    return {kind: list(urls)[:MAX_RESOURCES] for kind, urls in found.items()}
+
+
+def page_weight(facts: dict[str, Any], html_bytes: int, sizes: dict[str, int | None]
+                ) -> dict[str, int]:
+    """Bytes the page costs where sizes are known: its HTML plus every resource whose
+    size the check learnt (`sizes`: URL -> bytes or None)."""
+    urls = [u for kind in (facts.get("resources") or {}).values() for u in kind]
+    known = [sizes[u] for u in urls if sizes.get(u) is not None]
+    return {"html_bytes": html_bytes, "resources": len(urls), "resources_sized": len(known),
+            "total_bytes": html_bytes + sum(known)}

@@ -290,3 +290,59 @@ def deep_page(site: SiteContext) -> Iterator[Issue]:
     for page in site.pages:
         if page.depth >= DEEP_PAGE_DEPTH and page.is_ok_html and page.source != "sitemap":
             yield Issue(f"{page.depth} clicks from the start page.", page_url=page.url)
+
+
+@site_rule(
+    id="external-broken-link",
+    categories=(LINKS,),
+    severity=SERIOUS,
+    tags=("links", "seo"),
+    title="Page links to a broken external page",
+    help="Update or remove links to other sites' pages that no longer answer.",
+    help_url="https://developers.google.com/search/docs/crawling-indexing/links-crawlable",
+)
+def external_broken_link(site: SiteContext) -> Iterator[Issue]:
+    """Screaming Frog's "External: Client Error (4xx)", "Server Error (5xx)" and "No
+    Response": each page that links to a checked external URL (HEAD, then GET) that
+    answered 400 or more or not at all, with the link text. URLs over the check's
+    bounds are not judged."""
+    for page in site.pages:
+        anchors = page.facts.get("anchors") or {}
+        for url in dict.fromkeys(page.links):
+            status = site.checked.get(url)
+            if status is None or not status.broken or url in site.by_url:
+                continue
+            how = f"answered HTTP {status.status}" if status.status is not None else \
+                f"did not answer ({status.error})"
+            label = f' ("{anchors[url]}")' if anchors.get(url) else ""
+            yield Issue(f"Links to {url}{label}, which {how}.", page_url=page.url)
+
+
+# Lighthouse's total-byte-weight scores 0.5 at 4 000 KiB (its median); above it, flag.
+TOTAL_BYTE_WEIGHT_LIMIT = 4000 * 1024
+
+
+@site_rule(
+    id="total-byte-weight",
+    categories=(LINKS,),
+    severity=MODERATE,
+    tags=("performance",),
+    title="Page is heavy to download",
+    help="Compress and resize images, and drop scripts and styles the page does not use.",
+    help_url="https://developer.chrome.com/docs/lighthouse/performance/total-byte-weight",
+)
+def total_byte_weight(site: SiteContext) -> Iterator[Issue]:
+    """Lighthouse's total-byte-weight, from what a crawl can know: the HTML plus the
+    sizes (Content-Length) of the page's images, scripts, stylesheets and preloaded
+    fonts that the resource check learnt; fonts loaded from CSS and anything added by
+    scripts are not counted, so the true weight is at least this."""
+    for page in site.pages:
+        weight = page.facts.get("weight") or {}
+        total = weight.get("total_bytes", 0)
+        if total > TOTAL_BYTE_WEIGHT_LIMIT:
+            yield Issue(
+                f"At least {total // 1024:,} KiB ({weight.get('resources_sized', 0)} of "
+                f"{weight.get('resources', 0)} resources sized), over Lighthouse's "
+                f"{TOTAL_BYTE_WEIGHT_LIMIT // 1024:,} KiB.",
+                page_url=page.url,
+            )

@@ -49,16 +49,52 @@ class PageSerializer(serializers.ModelSerializer):
         fields = [
             "id", "url", "final_url", "depth", "status_code", "content_type", "redirect_chain",
             "size_bytes", "fetch_ms", "encoding", "title", "error", "source", "fetched_at",
-            "findings_dropped", "findings_cap",
+            "findings_dropped", "findings_cap", "description", "h1", "canonical", "noindex",
+            "resources", "weight",
         ]
         read_only_fields = fields
 
     findings_cap = serializers.SerializerMethodField(
         help_text="Most findings one page keeps; findings_dropped counts the rest."
     )
+    description = serializers.SerializerMethodField(help_text="The meta description.")
+    h1 = serializers.SerializerMethodField(help_text="Text of each <h1>, in order.")
+    canonical = serializers.SerializerMethodField(
+        help_text="The canonical URL (<link> in <head>, else the Link header)."
+    )
+    noindex = serializers.SerializerMethodField(
+        help_text="Whether every search engine is told not to index the page."
+    )
+    resources = serializers.SerializerMethodField(
+        help_text="How many images, scripts, stylesheets and preloaded fonts it references."
+    )
+    weight = serializers.SerializerMethodField(
+        help_text="html_bytes, resources, resources_sized and total_bytes (HTML plus the "
+        "resources whose size a HEAD request learnt); null until the link check ran."
+    )
 
     def get_findings_cap(self, page) -> int:
         return settings.SITELENS_MAX_FINDINGS_PER_PAGE
+
+    def get_description(self, page) -> str | None:
+        return page.facts.get("description")
+
+    def get_h1(self, page) -> list[str]:
+        return page.facts.get("h1") or []
+
+    def get_canonical(self, page) -> str | None:
+        return page.facts.get("canonical")
+
+    def get_noindex(self, page) -> bool | None:
+        return page.facts.get("noindex")
+
+    def get_resources(self, page) -> dict[str, int]:
+        found = page.facts.get("resources") or {}
+        return {kind: len(found.get(kind) or []) for kind in
+                ("images", "scripts", "stylesheets", "fonts")}
+
+    def get_weight(self, page) -> dict[str, int] | None:
+        return page.facts.get("weight")
 
 
 class FindingSerializer(serializers.ModelSerializer):

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.accounts.crypto import CredentialKeyError
-from apps.analyses.analyzers import AnalysisResult, run_page_rules, run_site_rules
-from apps.analyses.analyzers.facts import page_facts
+from apps.analyses.analyzers import AnalysisResult, PageSummary, run_page_rules, run_site_rules
+from apps.analyses.analyzers.facts import page_facts, page_weight
 from apps.analyses.options import AnalysisOptions, InvalidOptions
 from apps.analyses.pipeline import store
 from apps.core.errors import ServiceError
@@ -25,12 +25,15 @@ from apps.jobs.runner import RunContext
 from apps.web.crawler import Crawler
 from apps.web.credentials import CredentialedClient, OriginCredential
 from apps.web.http.errors import UNREACHABLE_CODES
+from apps.web.linkcheck import LinkStatus, check_urls
 from apps.web.types import CrawledPage
+from apps.web.urls import origin
 
 
 class Stage:
     VALIDATING = "validating"
     CRAWLING = "crawling"
+    CHECKING_LINKS = "checking_links"
     SITE_ANALYSIS = "site_analysis"
 
 
@@ -46,6 +49,8 @@ class AuditRun:
     start_failure: CrawledPage | None = None
     crawler: Crawler | None = None
     failed_rules: set[str] = field(default_factory=set)
+    summaries: list[PageSummary] | None = None  # the stored pages, once the crawl is over
+    checked: dict[str, LinkStatus] = field(default_factory=dict)
 
 
 def analyse_page(crawled: CrawledPage) -> AnalysisResult:
@@ -153,12 +158,52 @@ def _fail_if_nothing_crawled(run: AuditRun) -> None:
     run.ctx.fail("robots_disallowed", f"robots.txt does not allow the start page ({reason}).")
 
 
+def check_links(run: AuditRun) -> None:
+    """External links and page resources, which the crawl does not fetch: HEAD (then a
+    ranged GET), bounded in count and time by settings, each URL once. Their answers
+    feed the site rules; the sizes give each page its weight."""
+    ctx = run.ctx
+    summaries = run.summaries = store.page_summaries(ctx.job)
+    site = run.crawler.site_origin if run.crawler is not None else origin(ctx.job.url)
+    external = [url for page in summaries if page.is_ok_html for url in page.links
+                if origin(url) != site]
+    resources = [url for page in summaries
+                 for urls in (page.facts.get("resources") or {}).values() for url in urls]
+    if not external and not resources:
+        return
+    ctx.set_stage(Stage.CHECKING_LINKS)
+    budget = settings.SITELENS_LINK_CHECK_SECONDS
+    user_agent = run.options.crawl_options().user_agent
+    with ctx.observer.phase("check_links"), guarded_client(
+        user_agent=user_agent, total_timeout=10, max_bytes=64 * 1024
+    ) as client:
+        links = check_urls(client, external, max_urls=settings.SITELENS_LINK_CHECK_MAX,
+                           budget_s=budget, on_idle=ctx.tick)
+        sized = check_urls(client, resources, max_urls=settings.SITELENS_RESOURCE_CHECK_MAX,
+                           budget_s=budget, on_idle=ctx.tick)
+    run.checked = {**sized.checked, **links.checked}
+    sizes = {url: status.size for url, status in run.checked.items()}
+    store.store_weights(ctx.job, {
+        page.url: page_weight(page.facts, page.size_bytes, sizes)
+        for page in summaries if page.facts.get("resources") is not None
+    })
+    broken = sum(1 for status in links.checked.values() if status.broken)
+    line = (f"Checked {len(links.checked)} external links ({broken} broken) and "
+            f"{len(sized.checked)} resources.")
+    if links.skipped or sized.skipped:
+        line += (f" Not checked, over the limits: {links.skipped} links, {sized.skipped} "
+                 "resources (SITELENS_LINK_CHECK_MAX, SITELENS_RESOURCE_CHECK_MAX, "
+                 "SITELENS_LINK_CHECK_SECONDS).")
+    ctx.log(line)
+
+
 def site_analysis(run: AuditRun) -> None:
     ctx = run.ctx
     ctx.set_stage(Stage.SITE_ANALYSIS)
     with ctx.observer.phase("site_analysis"):
         sitemap = run.crawler.sitemap_urls if run.crawler is not None else []
-        result = run_site_rules(store.page_summaries(ctx.job), sitemap_urls=sitemap)
+        summaries = store.page_summaries(ctx.job)  # with the weights check_links added
+        result = run_site_rules(summaries, sitemap_urls=sitemap, checked=run.checked)
     for error in store.first_failures(result.errors, run.failed_rules):
         ctx.log(f"Site rule {error.rule_id} failed ({error.error_type}); its findings are "
                 "missing (see incomplete_rules).", level="warning")
@@ -167,7 +212,7 @@ def site_analysis(run: AuditRun) -> None:
         ctx.succeed()
 
 
-AUDIT_STEPS: list[Callable[[AuditRun], None]] = [validate, crawl, site_analysis]
+AUDIT_STEPS: list[Callable[[AuditRun], None]] = [validate, crawl, check_links, site_analysis]
 
 
 def run(ctx: RunContext) -> None:

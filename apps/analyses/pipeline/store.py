@@ -113,10 +113,10 @@ def page_summaries(job: Job) -> list[PageSummary]:
         PageSummary(url=p["url"], final_url=p["final_url"], status=p["status_code"],
                     title=p["title"], content_type=p["content_type"], depth=p["depth"],
                     redirects=p["redirect_chain"], links=p["links"], error=p["error"],
-                    source=p["source"], facts=p["facts"])
+                    source=p["source"], facts=p["facts"], size_bytes=p["size_bytes"])
         for p in Page.objects.filter(job=job).order_by("id").values(
             "url", "final_url", "status_code", "title", "content_type", "depth",
-            "redirect_chain", "links", "error", "source", "facts")
+            "redirect_chain", "links", "error", "source", "facts", "size_bytes")
     ]
 
 
@@ -125,3 +125,11 @@ def first_failures(errors: Sequence[RuleError], seen: set[str]) -> list[RuleErro
     fresh = [e for e in errors if e.rule_id not in seen]
     seen.update(e.rule_id for e in fresh)
     return fresh
+
+
+def store_weights(job: Job, weights: dict[str, dict]) -> None:
+    """Add each page's weight (facts.page_weight) to its stored facts."""
+    pages = list(Page.objects.filter(job=job, url__in=list(weights)).only("id", "url", "facts"))
+    for page in pages:
+        page.facts = {**page.facts, "weight": weights[page.url]}
+    Page.objects.bulk_update(pages, ["facts"], batch_size=500)

@@ -267,6 +267,12 @@ class GuardedClient:
             "GET", url, headers=headers, body=None, auth=auth, follow=follow_redirects
         )
 
+    def head(
+        self, url: str, *, headers: Mapping[str, str] | None = None
+    ) -> FetchResult:
+        """HEAD ``url``, following redirects (status and headers; no body)."""
+        return self._fetch("HEAD", url, headers=headers, body=None, auth=None, follow=True)
+
     def post(
         self, url: str, *, body: bytes, headers: Mapping[str, str] | None = None
     ) -> FetchResult:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from apps.analyses.analyzers.facts import page_facts
+from apps.analyses.analyzers.facts import page_facts, page_weight
 from apps.web.directives import RobotsDirectives
 from apps.web.document import HtmlDocument
 from apps.web.types import CrawledPage
@@ -53,3 +53,18 @@ def test_noindex_for_every_search_engine_marks_the_page():
 def test_a_page_without_a_body_has_no_content_facts():
     page = CrawledPage(url=URL, depth=1, status=404)
     assert page_facts(page) == {}
+
+
+def test_it_lists_the_resources_a_browser_downloads_and_sums_their_known_sizes():
+    facts = page_facts(crawled(
+        '<html><head><base href="/static/"><link rel="stylesheet" href="site.css">'
+        '<link rel="preload" as="font" href="f.woff2"><link rel="icon" href="i.png">'
+        '<script src="app.js"></script><script>inline()</script></head><body>'
+        '<img src="a.png"><img src="a.png"><img src="data:image/gif;base64,R0lG"><img></body>'
+    ))
+    base = "https://example.com/static/"
+    assert facts["resources"] == {"images": [base + "a.png"], "scripts": [base + "app.js"],
+                                  "stylesheets": [base + "site.css"], "fonts": [base + "f.woff2"]}
+    weight = page_weight(facts, 1000, {base + "a.png": 5000, base + "app.js": None})
+    assert weight == {"html_bytes": 1000, "resources": 4, "resources_sized": 1,
+                      "total_bytes": 6000}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from apps.analyses.analyzers import PageSummary, analyze_site
+from apps.web.linkcheck import LinkStatus
 
 BASE = "https://example.com"
 
@@ -218,3 +219,31 @@ def test_it_flags_pages_four_clicks_deep_but_not_sitemap_finds():
     pages = [page("/", depth=0), page("/3", depth=3), page("/4", depth=4),
              page("/s", depth=5, source="sitemap"), page("/e", depth=6, status=404)]
     assert [f.page_url for f in rule("deep-page", pages)] == [BASE + "/4"]
+
+
+# external-broken-link, total-byte-weight
+
+
+def test_it_flags_each_page_linking_to_a_broken_external_url_with_the_link_text():
+    gone, fine, dead = ("https://other.example/gone", "https://other.example/",
+                        "https://dead.example/")
+    pages = [page("/", links=[gone, fine, dead], facts={"anchors": {gone: "Old partner"}}),
+             page("/b", links=[gone, "https://unchecked.example/"])]
+    checked = {gone: LinkStatus(gone, 404, method="GET"), fine: LinkStatus(fine, 200),
+               dead: LinkStatus(dead, None, "dns")}
+    found = [f for f in analyze_site(pages, checked=checked) if f.rule_id == "external-broken-link"]
+    assert [(f.page_url, f.message) for f in found] == [
+        (BASE + "/", f'Links to {gone} ("Old partner"), which answered HTTP 404.'),
+        (BASE + "/", f"Links to {dead}, which did not answer (dns)."),
+        (BASE + "/b", f"Links to {gone}, which answered HTTP 404."),
+    ]
+
+
+def test_a_page_over_lighthouses_median_weight_is_flagged():
+    heavy = {"weight": {"html_bytes": 50_000, "resources": 3, "resources_sized": 2,
+                        "total_bytes": 5_000_000}}
+    light = {"weight": {"html_bytes": 50_000, "resources": 3, "resources_sized": 3,
+                        "total_bytes": 900_000}}
+    found = rule("total-byte-weight", [page("/heavy", facts=heavy), page("/light", facts=light)])
+    assert [f.page_url for f in found] == [BASE + "/heavy"]
+    assert "2 of 3 resources sized" in found[0].message
