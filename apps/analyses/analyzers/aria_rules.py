@@ -460,12 +460,21 @@ def accesskeys(page: PageContext) -> Iterator[Issue]:
                     element=el)
 
 
+# Tags whose implicit role may have childrenPresentational (button, img, checkbox,
+# radio, slider, separator, option, progressbar, meter, math...).
+_PRESENTATIONAL_CHILDREN_TAGS = frozenset(
+    {"button", "img", "input", "hr", "option", "progress", "meter", "summary", "math"}
+)
+
+
 @axe_rule("nested-interactive")
 def nested_interactive(page: PageContext) -> Iterator[Issue]:
     """axe lib/rules/nested-interactive.json: nested-interactive-matches (getRole has
     childrenPresentational: button, checkbox, img, option, tab...); check
     no-focusable-content (no focusable descendant with a widget role)."""
     for el in page.elements():
+        if el.get("role") is None and el.tag not in _PRESENTATIONAL_CHILDREN_TAGS:
+            continue  # no implicit role of this tag has presentational children
         role = page.role(el)
         if not role or not aria.aria_roles()[role].get("childrenPresentational"):
             continue
