@@ -66,6 +66,7 @@ class RobotsPolicy:
     crawl_delay: float | None = None  # seconds, as given for our group
     sitemaps: list[str] = field(default_factory=list)
     error: str | None = None  # FetchError code when the fetch failed
+    text: str | None = None  # the file as fetched (2xx only), for its validity audit
     _parser: Protego | None = field(default=None, repr=False)
 
     @classmethod
@@ -84,6 +85,7 @@ class RobotsPolicy:
             user_agent=token,
             crawl_delay=float(delay) if delay is not None and delay >= 0 else None,
             sitemaps=[s.strip() for s in parser.sitemaps if s.strip()],
+            text=text,
             _parser=parser,
         )
 

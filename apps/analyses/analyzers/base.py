@@ -23,6 +23,7 @@ from lxml import etree
 from apps.analyses.analyzers import aria, dom, facts
 from apps.analyses.analyzers.taxonomy import CATEGORIES, SEVERITIES, Category, Outcome, Severity
 from apps.web.linkcheck import LinkStatus
+from apps.web.robots import RobotsPolicy
 from apps.web.types import HTML_CONTENT_TYPES, CrawledPage, RedirectHop
 from apps.web.urls import normalize_url
 
@@ -378,6 +379,13 @@ class SiteContext:
     pages: list[PageSummary]
     sitemap_urls: frozenset[str] = frozenset()
     checked: Mapping[str, LinkStatus] = field(default_factory=dict)
+    robots: RobotsPolicy | None = None  # the site's robots.txt as the crawler read it
+
+    @cached_property
+    def start_page(self) -> PageSummary | None:
+        """The page the crawl started from (site-wide findings are shown on it)."""
+        return next((p for p in self.pages if p.source == "start"),
+                    self.pages[0] if self.pages else None)
 
     @cached_property
     def by_url(self) -> dict[str, PageSummary]:
@@ -550,10 +558,11 @@ def run_site_rules(
     *,
     sitemap_urls: Iterable[str] = (),
     checked: Mapping[str, LinkStatus] | None = None,
+    robots: RobotsPolicy | None = None,
 ) -> AnalysisResult:
     """Run every site rule over the summaries of all pages of a job."""
     listed = frozenset(filter(None, (normalize_url(u) for u in sitemap_urls)))
-    ctx = SiteContext(pages, sitemap_urls=listed, checked=checked or {})
+    ctx = SiteContext(pages, sitemap_urls=listed, checked=checked or {}, robots=robots)
     result = AnalysisResult()
     for rule in registry.rules("site"):
         _run(rule, ctx, None, result, selector=dom.css_selector)
@@ -572,9 +581,11 @@ def analyze_site(
     *,
     sitemap_urls: Iterable[str] = (),
     checked: Mapping[str, LinkStatus] | None = None,
+    robots: RobotsPolicy | None = None,
 ) -> list[Finding]:
     """Site-wide findings, each attached to a page URL (see `analyze_page`)."""
-    return run_site_rules(pages, registry, sitemap_urls=sitemap_urls, checked=checked).findings
+    return run_site_rules(pages, registry, sitemap_urls=sitemap_urls, checked=checked,
+                          robots=robots).findings
 
 
 def _run(

@@ -19,6 +19,7 @@ from apps.analyses.analyzers.base import (
     SiteContext,
     site_rule,
 )
+from apps.web.robots_lint import validate_robots_txt
 
 MAX_LISTED_URLS = 10
 GOOGLE_SNIPPET_DOCS = "https://developers.google.com/search/docs/appearance/snippet"
@@ -346,3 +347,39 @@ def total_byte_weight(site: SiteContext) -> Iterator[Issue]:
                 f"{TOTAL_BYTE_WEIGHT_LIMIT // 1024:,} KiB.",
                 page_url=page.url,
             )
+
+
+@site_rule(
+    id="robots-txt",
+    categories=(SEO,),
+    severity=SERIOUS,
+    tags=("seo",),
+    title="robots.txt is not valid",
+    help="Fix the listed lines: crawlers may ignore a robots.txt they cannot understand, or "
+    "skip the whole site when it answers a server error.",
+    help_url="https://developer.chrome.com/docs/lighthouse/seo/invalid-robots-txt",
+)
+def robots_txt(site: SiteContext) -> Iterator[Issue]:
+    """Lighthouse's robots-txt (core/audits/seo/robots-txt.js): a 5xx or 429 answer
+    fails; a 4xx or an empty file is not applicable; a failed fetch fails; otherwise
+    every validation error, with its line, is one finding on the start page."""
+    robots, start = site.robots, site.start_page
+    if robots is None or start is None or not robots.robots_url:
+        return
+    status = robots.status
+    if status is not None and (status >= 500 or status == 429):
+        yield Issue(f"{robots.robots_url} answered HTTP {status}.", page_url=start.url,
+                    snippet=f"GET {robots.robots_url} -> {status}")
+        return
+    if (status is not None and status >= 400) or (robots.text is not None and
+                                                   not robots.text.strip()):
+        return
+    if robots.error or status is None:
+        yield Issue(f"{robots.robots_url} could not be fetched ({robots.error or 'no answer'}).",
+                    page_url=start.url)
+        return
+    if not 200 <= status < 300 or robots.text is None:
+        return
+    for error in validate_robots_txt(robots.text):
+        yield Issue(f"Line {error.line_number}: {error.message}.", page_url=start.url,
+                    snippet=f"{error.line_number}: {error.line.strip()}"[:200])

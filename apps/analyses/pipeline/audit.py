@@ -203,7 +203,8 @@ def site_analysis(run: AuditRun) -> None:
     with ctx.observer.phase("site_analysis"):
         sitemap = run.crawler.sitemap_urls if run.crawler is not None else []
         summaries = store.page_summaries(ctx.job)  # with the weights check_links added
-        result = run_site_rules(summaries, sitemap_urls=sitemap, checked=run.checked)
+        result = run_site_rules(summaries, sitemap_urls=sitemap, checked=run.checked,
+                                robots=run.crawler.robots if run.crawler is not None else None)
     for error in store.first_failures(result.errors, run.failed_rules):
         ctx.log(f"Site rule {error.rule_id} failed ({error.error_type}); its findings are "
                 "missing (see incomplete_rules).", level="warning")

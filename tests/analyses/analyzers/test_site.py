@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from apps.analyses.analyzers import PageSummary, analyze_site
 from apps.web.linkcheck import LinkStatus
+from apps.web.robots import RobotsPolicy
 
 BASE = "https://example.com"
 
@@ -247,3 +250,35 @@ def test_a_page_over_lighthouses_median_weight_is_flagged():
     found = rule("total-byte-weight", [page("/heavy", facts=heavy), page("/light", facts=light)])
     assert [f.page_url for f in found] == [BASE + "/heavy"]
     assert "2 of 3 resources sized" in found[0].message
+
+
+# robots-txt
+
+
+def _robots_rule(**policy):
+    policy.setdefault("robots_url", BASE + "/robots.txt")
+    policy.setdefault("mode", "rules")
+    robots = RobotsPolicy(reason="test", **policy)
+    pages = [page("/", depth=0, source="start"), page("/a")]
+    return [f for f in analyze_site(pages, robots=robots) if f.rule_id == "robots-txt"]
+
+
+def test_each_invalid_robots_line_is_a_finding_on_the_start_page():
+    found = _robots_rule(status=200, text="User-agent: *\nDisalow: /x\nDisallow: y\n")
+    assert [(f.page_url, f.message, f.snippet) for f in found] == [
+        (BASE + "/", "Line 2: Unknown directive.", "2: Disalow: /x"),
+        (BASE + "/", 'Line 3: Pattern should either be empty, start with "/" or "*".',
+         "3: Disallow: y"),
+    ]
+
+
+@pytest.mark.parametrize(("policy", "count"), [
+    ({"status": 503, "mode": "disallow_all"}, 1),
+    ({"status": 429, "mode": "disallow_all"}, 1),
+    ({"status": 404, "mode": "allow_all"}, 0),
+    ({"status": 200, "text": ""}, 0),
+    ({"status": None, "error": "timeout", "mode": "disallow_all"}, 1),
+    ({"status": 200, "text": "User-agent: *\nDisallow:\n"}, 0),
+])
+def test_robots_status_decides_as_lighthouse_does(policy, count):
+    assert len(_robots_rule(**policy)) == count
