@@ -76,6 +76,20 @@ def test_it_renders_the_status_and_result_page(browser, user):
     assert "js/live.js" in html
 
 
+def test_the_result_page_shows_review_findings_and_page_weight(browser, user):
+    job = Job.objects.create(owner=user, url="http://example.com/", options={},
+                             status=Status.SUCCEEDED, pages_done=1, pages_total=1)
+    weight = {"html_bytes": 2048, "resources": 3, "resources_sized": 2, "total_bytes": 5 * 1024**2}
+    page = Page.objects.create(job=job, url="http://example.com/", status_code=200, fetch_ms=321,
+                               size_bytes=2048, facts={"weight": weight}, findings_dropped=7)
+    FindingFactory(job=job, page=page, page_url=page.url, rule_id="bypass",
+                   outcome="needs_review", message="No way to skip")
+    html = browser.get(f"/analyses/{job.pk}").content.decode()
+    assert "needs review" in html and "No way to skip" in html
+    assert "5.0\xa0MB" in html and "(2 of 3 resources sized)" in html
+    assert "321" in html and "7 findings over the cap not kept" in html
+
+
 def test_it_hides_another_users_analysis_page(browser, other_user):
     job = Job.objects.create(owner=other_user, url="http://theirs.example/", options={})
     assert browser.get(f"/analyses/{job.pk}").status_code == 404
