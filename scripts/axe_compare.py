@@ -34,7 +34,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from apps.analyses.analyzers import all_rules, analyze_page  # noqa: E402
 from tests.support.http_server import LocalHTTPServer, Reply  # noqa: E402
-from tests.support.rule_fixtures import FIXTURES, crawled, load  # noqa: E402
+from tests.support.rule_fixtures import FIXTURE_URL, FIXTURES, Fixture, crawled, load  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
@@ -62,6 +62,14 @@ RUN_JS = """async (ids) => {
 }"""
 
 
+def _load(path: Path) -> Fixture:
+    """A rule fixture, or any HTML file (decoded as UTF-8, bad bytes replaced)."""
+    if path.resolve().parent == FIXTURES:
+        return load(path)
+    html = path.read_bytes().decode("utf-8", errors="replace")
+    return Fixture(path=path, rule_id="", html=html, url=FIXTURE_URL, headers={})
+
+
 def axe_rule_ids(known: set[str]) -> list[str]:
     return sorted(r.id for r in all_rules() if r.id in known and r.scope == "page")
 
@@ -72,15 +80,18 @@ def main() -> int:
     parser.add_argument("--axe", required=True, type=Path, help="path to axe-core's axe.js")
     parser.add_argument("--rules", default="", help="comma-separated rule ids (default: all)")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--no-scripts", action="store_true",
+                        help="disable the pages' own scripts (real-world pages that rewrite "
+                        "their DOM); axe is injected all the same")
     args = parser.parse_args()
 
     files = args.files or sorted(FIXTURES.glob("*.html"))
     axe_source = args.axe.read_text(encoding="utf-8")
     with LocalHTTPServer() as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page()
+        tab = browser.new_page(java_script_enabled=not args.no_scripts)
         tab.goto("about:blank")
-        tab.add_script_tag(content=axe_source)
+        tab.evaluate(axe_source)
         known = set(tab.evaluate("axe.getRules().map(r => r.ruleId)"))
         ids = axe_rule_ids(known)
         if args.rules:
@@ -89,12 +100,12 @@ def main() -> int:
         ours_only: dict[str, list] = defaultdict(list)
         axe_only: dict[str, list] = defaultdict(list)
         for index, path in enumerate(files):
-            fixture = load(path)
+            fixture = _load(path)
             if "http-equiv=\"refresh\"" in fixture.html.lower():
                 continue  # navigates away
             server.route(f"/{index}", Reply(200, fixture.html, {"Content-Type": "text/html"}))
             tab.goto(server.url(f"/{index}"))
-            tab.add_script_tag(content=axe_source)
+            tab.evaluate(axe_source)
             theirs = {(rule, pos, kind): sel for rule, kind, pos, sel in tab.evaluate(RUN_JS, ids)}
             findings = [f for f in analyze_page(crawled(fixture)) if f.rule_id in ids]
             positions = tab.evaluate(INDEX_JS, [f.selector for f in findings])

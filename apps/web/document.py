@@ -10,6 +10,7 @@ parser builds a different tree for such markup. Parsing costs about what
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urljoin
@@ -42,6 +43,46 @@ def parse_html(text: str) -> etree._Element:
     return tree
 
 
+_WS = "\t\n\f\r "
+# What the HTML tokenizer lets stand before a doctype: whitespace, comments and `<?...>`
+# (a bogus comment), then `<!DOCTYPE name ...>`; a doctype anywhere later is ignored.
+_DOCTYPE = re.compile(
+    rf"^\ufeff?(?:[{_WS}]+|<!--(?:-?>|.*?--!?>)|<\?[^>]*>)*"
+    rf"<!doctype(?:[{_WS}]+|(?=[^>]))([^{_WS}>]*)([^>]*)>",
+    re.IGNORECASE | re.DOTALL,
+)
+_DOCTYPE_IDS = re.compile(
+    rf"^[{_WS}]*(public|system)[{_WS}]*(?:\"([^\"]*)\"|'([^']*)')"
+    rf"(?:[{_WS}]*(?:\"([^\"]*)\"|'([^']*)'))?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Doctype:
+    """The document's DOCTYPE as the DOM's `document.doctype` has it."""
+
+    name: str  # lower-cased, as the tokenizer lower-cases it
+    public_id: str = ""
+    system_id: str = ""
+
+
+def parse_doctype(text: str) -> Doctype | None:
+    """`document.doctype` of `text`: None when the page has none (quirks mode)."""
+    match = _DOCTYPE.match(text[:4096])
+    if match is None:
+        return None
+    name, rest = match.group(1).lower(), match.group(2)
+    ids = _DOCTYPE_IDS.match(rest)
+    if ids is None:
+        return Doctype(name)
+    first = ids.group(2) if ids.group(2) is not None else ids.group(3) or ""
+    second = ids.group(4) if ids.group(4) is not None else ids.group(5) or ""
+    if ids.group(1).lower() == "system":
+        return Doctype(name, system_id=first)
+    return Doctype(name, public_id=first, system_id=second)
+
+
 @dataclass(frozen=True)
 class Anchor:
     """An <a> element with what link checks need."""
@@ -61,19 +102,23 @@ class HtmlDocument:
 
     url: str  # final URL of the page (base for relative links)
     tree: etree._Element
+    doctype: Doctype | None = None  # the tree has none (parse_html drops it)
 
     @classmethod
     def parse(cls, text: str, url: str) -> HtmlDocument | None:
         """Parse decoded HTML like a browser; None when there is nothing to parse."""
         if not text or not text.strip():
             return None
-        return cls(url=url, tree=parse_html(text))
+        return cls(url=url, tree=parse_html(text), doctype=parse_doctype(text))
 
     @cached_property
     def base_url(self) -> str:
         base = self.tree.find(".//base[@href]")
         if base is not None:
-            return urljoin(self.url, base.get("href", "").strip())
+            try:
+                return urljoin(self.url, base.get("href", "").strip())
+            except ValueError:  # an unusable <base href>: browsers keep the document URL
+                return self.url
         return self.url
 
     @cached_property
@@ -117,7 +162,10 @@ class HtmlDocument:
                 if stripped and not stripped.lower().startswith(
                     ("javascript:", "mailto:", "tel:", "data:", "#")
                 ):
-                    url = normalize_url(urljoin(self.base_url, stripped))
+                    try:
+                        url = normalize_url(urljoin(self.base_url, stripped))
+                    except ValueError:  # e.g. "http://[::1/": not a URL a browser follows
+                        url = None
             text = " ".join(el.text_content().split())
             out.append(Anchor(element=el, href=href, url=url, text=text))
         return out

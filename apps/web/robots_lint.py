@@ -37,6 +37,7 @@ def _directive_problem(name: str, value: str) -> str | None:
     if name == "sitemap":
         try:
             parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises for a port out of range, as new URL() does)
         except ValueError:
             return "Invalid sitemap URL"
         if not parts.scheme or not (parts.netloc or parts.path):

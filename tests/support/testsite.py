@@ -154,6 +154,13 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+SOCIAL_TAGS = (
+    '<meta property="og:title" content="{title}"><meta property="og:type" content="website">'
+    '<meta property="og:image" content="/logo.png"><meta property="og:url" content="/">'
+    '<meta name="twitter:card" content="summary">'
+)
+
+
 def html_page(
     *,
     title: str | None,
@@ -163,8 +170,10 @@ def html_page(
     viewport: str = GOOD_VIEWPORT,
     head_extra: str = "",
     charset_meta: str | None = "utf-8",
+    social: bool = True,
 ) -> str:
-    """An HTML document with the head parts the rules look at, each optional."""
+    """An HTML document with the head parts the rules look at, each optional
+    (`social`: the Open Graph and Twitter card tags open-graph and twitter-card want)."""
     html_open = f'<html lang="{lang}">' if lang is not None else "<html>"
     head = []
     if charset_meta:
@@ -175,6 +184,8 @@ def html_page(
         head.append(f'<meta name="description" content="{description}">')
     if viewport:
         head.append(viewport)
+    if social:
+        head.append(SOCIAL_TAGS.format(title=title or "A page without a title"))
     if head_extra:
         head.append(head_extra)
     return (

@@ -42,6 +42,7 @@ from apps.analyses.analyzers import (  # noqa: F401  (fill the registry)
     seo,
     site,
     structure,
+    tables,
 )
 from apps.analyses.analyzers.base import (
     AnalysisResult,

@@ -551,7 +551,7 @@ def _owned_roles(page: PageContext, el: etree._Element, required: list[str]) -> 
     return found
 
 
-def _has_content(page: PageContext, el: etree._Element, *, ignore_aria: bool) -> bool:
+def has_content(page: PageContext, el: etree._Element, *, ignore_aria: bool) -> bool:
     """axe's hasContentVirtual: text of its own, visual content, a label (unless
     ignored), or a descendant with content."""
     if el.tag not in _HIDDEN_TEXT_TAGS and any(
@@ -565,7 +565,7 @@ def _has_content(page: PageContext, el: etree._Element, *, ignore_aria: bool) ->
         return True
     if not ignore_aria and page.aria_name(el):
         return True
-    return any(_has_content(page, c, ignore_aria=False) for c in el if isinstance(c.tag, str))
+    return any(has_content(page, c, ignore_aria=False) for c in el if isinstance(c.tag, str))
 
 
 @axe_rule("aria-required-children")
@@ -599,7 +599,7 @@ def aria_required_children(page: PageContext) -> Iterator[Issue]:
         if aria.aria_value(el, "aria-busy") == "true":
             continue
         empty = not any(
-            node.strip() if isinstance(node, str) else _has_content(page, node, ignore_aria=True)
+            node.strip() if isinstance(node, str) else has_content(page, node, ignore_aria=True)
             for _, node in owned
         )
         yield Issue(f'role="{role}" must contain {" or ".join(required)}.', element=el,

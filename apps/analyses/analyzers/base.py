@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from lxml import etree
 
 from apps.analyses.analyzers import aria, dom, facts
+from apps.analyses.analyzers.accname import AccName
 from apps.analyses.analyzers.taxonomy import CATEGORIES, SEVERITIES, Category, Outcome, Severity
 from apps.web.linkcheck import LinkStatus
 from apps.web.robots import RobotsPolicy
@@ -295,6 +296,15 @@ class PageContext:
     def aria_name(self, el: etree._Element) -> str:
         """The name given by ARIA (aria-labelledby first, then aria-label)."""
         return self.labelledby_text(el) or " ".join((el.get("aria-label") or "").split())
+
+    @cached_property
+    def accname(self) -> AccName:
+        """axe's accessible name computation over this page (accname.AccName)."""
+        return AccName(self)
+
+    def accessible_name(self, el: etree._Element) -> str:
+        """axe's accessibleTextVirtual(el), computed once per element."""
+        return self.accname.name(el)
 
     def selector(self, el: etree._Element) -> str:
         return dom.css_selector(el, self.id_counts)

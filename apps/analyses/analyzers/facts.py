@@ -37,11 +37,11 @@ def canonical_url(page: CrawledPage) -> str | None:
             rels = (link.get("rel") or "").lower().split()
             href = (link.get("href") or "").strip()
             if "canonical" in rels and href:
-                return normalize_url(urljoin(document.base_url, href))
+                return _absolute(document.base_url, href)
     for value in _header_lines(page, "link"):
         for link in parse_link_header(value):
             if "canonical" in link.rels and link.target:
-                return normalize_url(urljoin(page.final_url or page.url, link.target))
+                return _absolute(page.final_url or page.url, link.target)
     return None
 
 
@@ -73,11 +73,19 @@ def page_facts(page: CrawledPage, now: datetime | None = None) -> dict[str, Any]
     return facts
 
 
+def _absolute(base: str, value: str) -> str | None:
+    """`value` resolved against `base` and normalised; None when it is no URL."""
+    try:
+        return normalize_url(urljoin(base, value))
+    except ValueError:
+        return None
+
+
 def _resolve(document, value: str | None) -> str | None:
     value = (value or "").strip()
     if not value or value.startswith(("data:", "javascript:", "#")):
         return None
-    return normalize_url(urljoin(document.base_url, value))
+    return _absolute(document.base_url, value)
 
 
 def resources(document) -> dict[str, list[str]]:

@@ -515,3 +515,116 @@ def dlitem(page: PageContext) -> Iterator[Issue]:
             "through a <div>) that has no other role.",
             element=item,
         )
+
+
+# -- lists: what ul, ol and dl contain ------------------------------------------------
+# JavaScript's String.prototype.trim whitespace (Python's strip misses U+FEFF and adds
+# the \x1c-\x1f separators).
+_JS_WHITESPACE = " \t\n\v\f\r\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
+def _child_nodes(el) -> list:
+    """A virtual node's children: elements, and text (as str), comments dropped."""
+    nodes: list = [el.text] if el.text else []
+    for child in el:
+        if isinstance(child.tag, str):
+            nodes.append(child)
+        if child.tail:
+            nodes.append(child.tail)
+    return nodes
+
+
+def _invalid_child(page: PageContext, node, valid_roles: tuple[str, ...],
+                   valid_tags: tuple[str, ...], *, nested: bool = False) -> str | None:
+    """axe lib/checks/lists/invalid-children-evaluate.js getInvalidSelector: what a
+    child is when the list may not contain it ("#text", "div", "[role=button]")."""
+    prefix = "div > " if nested else ""
+    if isinstance(node, str):
+        return prefix + "#text" if node.strip(_JS_WHITESPACE) else None
+    if page.is_hidden(node):
+        return None
+    explicit = aria.explicit_role(node)
+    if explicit:
+        return None if explicit in valid_roles else f"{prefix}[role={page.role(node)}]"
+    if node.tag in valid_tags or page.role(node) in valid_roles:
+        return None
+    return prefix + node.tag
+
+
+def _invalid_children(page: PageContext, el, valid_roles: tuple[str, ...],
+                      valid_tags: tuple[str, ...], *, div_groups: bool = False) -> list[str]:
+    """invalid-children-evaluate: the distinct offending kinds among the children
+    (with divGroups, a <div> without an explicit role is looked through once)."""
+    queue = [(node, False) for node in _child_nodes(el)]
+    issues: list[str] = []
+    while queue:
+        node, nested = queue.pop(0)
+        if div_groups and not nested and not isinstance(node, str) and node.tag == "div" \
+                and aria.explicit_role(node) is None:
+            queue.extend((child, True) for child in _child_nodes(node))
+            continue
+        issue = _invalid_child(page, node, valid_roles, valid_tags, nested=nested)
+        if issue and issue not in issues:
+            issues.append(issue)
+    return issues
+
+
+@axe_rule("list")
+def list_rule(page: PageContext) -> Iterator[Issue]:
+    """axe 4.14 lib/rules/list.json: selector "ul, ol", matches no-role-matches (no or
+    empty role), hidden excluded, none: only-listitems (invalid-children-evaluate with
+    validRoles listitem, validNodeNames li): a non-blank text child, or a child
+    visible to assistive technology that is neither an <li> without a role nor an
+    element whose explicit role is listitem, fails (script, template and other
+    unrendered children do not count)."""
+    for el in page.elements("ul", "ol"):
+        if el.get("role") or page.is_hidden(el):
+            continue
+        issues = _invalid_children(page, el, ("listitem",), ("li",))
+        if issues:
+            yield Issue(
+                f"This <{el.tag}> contains {', '.join(issues)}; a list may only directly "
+                "contain <li> elements (and script or template).",
+                element=el,
+            )
+
+
+def _unstructured_dl(el) -> bool:
+    """axe lib/checks/lists/structured-dlitems-evaluate.js: the direct <dt>/<dd>
+    children do not have a <dd> after a <dt> (a <dt> alone, or only <dd>s)."""
+    has_dt = has_dd = False
+    for child in el:
+        if child.tag == "dt":
+            has_dt = True
+        elif child.tag == "dd":
+            if has_dt:
+                return False
+            has_dd = True
+    return has_dt or has_dd
+
+
+@axe_rule("definition-list")
+def definition_list(page: PageContext) -> Iterator[Issue]:
+    """axe 4.14 lib/rules/definition-list.json: selector "dl", matches no-role-matches,
+    hidden excluded, none: structured-dlitems (a <dt> must be followed by a <dd>) and
+    only-dlitems (invalid-children-evaluate with validRoles definition, term, listitem,
+    validNodeNames dt, dd, divGroups: a <div> without an explicit role is looked
+    through once)."""
+    for el in page.elements("dl"):
+        if el.get("role") or page.is_hidden(el):
+            continue
+        issues = _invalid_children(page, el, ("definition", "term", "listitem"), ("dt", "dd"),
+                                   div_groups=True)
+        if issues:
+            yield Issue(
+                f"This <dl> contains {', '.join(issues)}; a definition list may only "
+                "contain <dt> and <dd> groups, optionally wrapped in <div>s (and script "
+                "or template).",
+                element=el,
+            )
+        elif _unstructured_dl(el):
+            yield Issue(
+                "This <dl> has a <dt> without a following <dd>, or <dd>s without a <dt>.",
+                element=el,
+            )

@@ -88,7 +88,7 @@ def test_it_fills_a_finding_from_the_rule_and_the_element():
     assert finding.outcome == "violation"
     assert (finding.selector, finding.snippet) == ("#logo", '<img id="logo" src="/logo.png">')
     assert "wcag111" in finding.tags
-    assert finding.help_url == "https://dequeuniversity.com/rules/axe/4.10/image-alt"
+    assert finding.help_url == "https://dequeuniversity.com/rules/axe/4.14/image-alt"
 
 
 def test_it_reports_nothing_on_a_clean_page():

@@ -208,8 +208,6 @@ def test_it_accepts_a_url_that_did_not_redirect():
         "  Read More ",
         "HERE",
         "learn more",
-        "more »",
-        "Continue",
         "go",
         "start",
         "this",
@@ -235,6 +233,9 @@ def test_it_reports_one_finding_per_anchor():
         '<a href="#top">more</a>',
         f'<a href="{URL}#section">more</a>',
         '<a href="/pricing">more than enough</a>',
+        # Lighthouse (link-text.js) trims only whitespace and has no "continue":
+        '<a href="/pricing">more »</a>',
+        '<a href="/pricing">Continue</a>',
     ],
 )
 def test_it_accepts_descriptive_or_excluded_links(anchor):
