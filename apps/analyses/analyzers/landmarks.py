@@ -8,6 +8,7 @@ set (hidden attribute, aria-hidden, inline and simple-stylesheet display:none).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from functools import cache
 from urllib.parse import unquote, urljoin, urlsplit
@@ -203,10 +204,8 @@ _LANDMARK_SELECTOR_TAGS = ("form", "footer", "header", "aside", "main", "nav", "
 
 
 def landmark_name(page: PageContext, el: etree._Element) -> str:
-    """The accessible name of a landmark (author-given: aria-labelledby, aria-label,
-    then title), lower-cased as landmark-is-unique compares it."""
-    name = page.aria_name(el) or " ".join((el.get("title") or "").split())
-    return name.lower()
+    """The accessible name of a landmark, lower-cased as landmark-is-unique compares it."""
+    return page.accessible_name(el).lower()
 
 
 @axe_rule("landmark-unique")
@@ -231,3 +230,87 @@ def landmark_unique(page: PageContext) -> Iterator[Issue]:
         label = f' named "{name}"' if name else " without a name"
         yield Issue(f"Several {role} landmarks{label}: give each a distinct accessible name.",
                     element=el)
+
+
+# -- identical-links-same-purpose -----------------------------------------------------------
+
+_PUNCTUATION = re.compile(
+    "[\u2000-\u206f\u2e00-\u2e7f\u3000-\u3004\u3008-\u3020\u3030\u3036-\u3037\u303d-\u303f"
+    "\u30fb\ufe10-\ufe1f\ufe30-\ufe4f\ufe50-\ufe6f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40"
+    "\uff5b-\uff65\\\\'!\"#$%&\xa3\xa2\xa5\xa7\u20ac()*+,\\-./:;<=>?@\\[\\]^_`{|}~\xb1]"
+)
+
+
+def _link_purpose_name(name: str) -> str:
+    """axe's sanitize(removeUnicode(name, emoji, nonBmp, punctuations)).toLowerCase().
+    Emoji are approximated by Unicode's "other symbol" and format categories."""
+    kept = "".join(
+        ch for ch in name
+        if ord(ch) <= 0xFFFF and unicodedata.category(ch) not in ("So", "Cf", "Co")
+        and not 0xFE00 <= ord(ch) <= 0xFE0F
+    )
+    return " ".join(_PUNCTUATION.sub("", kept).split()).lower()
+
+
+def url_props(page: PageContext, href: str) -> tuple | None:
+    """axe's urlPropsFromAttribute: the parts of the resolved URL that decide "same
+    target" (http and https alike, default ports dropped, index.* as the directory,
+    query as a mapping, only a #!/ or #/ route kept from the fragment)."""
+    try:
+        parts = urlsplit(urljoin(page.document.base_url, href))
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = {"https": "http", "ftps": "ftp"}.get(parts.scheme, parts.scheme)
+    path = parts.path if parts.path.startswith("/") else "/" + parts.path
+    filename = path.split("/")[-1]
+    if filename and "." in filename:
+        path = path[: len(path) - len(filename)]
+        filename = "" if re.search(r"index.", filename) else filename
+    else:
+        filename = ""
+    path = path if path.endswith("/") else path + "/"
+    query = {}
+    for pair in parts.query.split("&") if parts.query else ():
+        key, _, value = pair.partition("=")
+        query[unquote(key)] = unquote(value)
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    route = fragment if re.match(r"#!?/", fragment) else ""
+    port_text = "" if port in (None, 80, 443) else str(port)
+    return (scheme, parts.hostname or "", port_text, path, tuple(sorted(query.items())), route,
+            filename)
+
+
+@axe_rule("identical-links-same-purpose")
+def identical_links_same_purpose(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/identical-links-same-purpose.json (off by default in axe):
+    a[href], area[href] and [role=link] with an accessible name and a link role,
+    excludeHidden false; check identical-links-same-purpose with its after step: the
+    first link of each name whose namesakes go elsewhere is for review (do they serve
+    the same purpose?). A link without an href never matches another's target."""
+    groups: dict[str, list[tuple[etree._Element, tuple | None]]] = {}
+    for el in page.elements():
+        is_link_tag = el.tag in ("a", "area") and el.get("href") is not None
+        if not is_link_tag and el.get("role") != "link":
+            continue
+        role = page.role(el)
+        if role and role != "link":
+            continue
+        name = page.accessible_name(el)
+        if not name:
+            continue
+        key = _link_purpose_name(name)
+        if not key:
+            continue  # the check answers undefined, and the after step drops it
+        href = el.get("href")
+        groups.setdefault(key, []).append((el, url_props(page, href) if href is not None
+                                           else None))
+    for key, links in groups.items():
+        first, props = links[0]
+        if len(links) > 1 and (props is None or any(other != props for _, other in links[1:])):
+            yield Issue(
+                f'{len(links)} links are named "{key}" but do not all go to the same page; '
+                "check that they serve the same purpose.",
+                element=first,
+                needs_review=True,
+            )
