@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -62,6 +63,9 @@ RUN_JS = """async (ids) => {
 }"""
 
 
+_SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def _load(path: Path) -> Fixture:
     """A rule fixture, or any HTML file (decoded as UTF-8, bad bytes replaced)."""
     if path.resolve().parent == FIXTURES:
@@ -80,16 +84,16 @@ def main() -> int:
     parser.add_argument("--axe", required=True, type=Path, help="path to axe-core's axe.js")
     parser.add_argument("--rules", default="", help="comma-separated rule ids (default: all)")
     parser.add_argument("--verbose", action="store_true")
-    parser.add_argument("--no-scripts", action="store_true",
-                        help="disable the pages' own scripts (real-world pages that rewrite "
-                        "their DOM); axe is injected all the same")
+    parser.add_argument("--strip-scripts", action="store_true",
+                        help="remove the pages' own <script> elements first (real-world "
+                        "pages that rewrite their DOM), so both sides judge the same markup")
     args = parser.parse_args()
 
     files = args.files or sorted(FIXTURES.glob("*.html"))
     axe_source = args.axe.read_text(encoding="utf-8")
     with LocalHTTPServer() as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page(java_script_enabled=not args.no_scripts)
+        tab = browser.new_page()
         tab.goto("about:blank")
         tab.evaluate(axe_source)
         known = set(tab.evaluate("axe.getRules().map(r => r.ruleId)"))
@@ -101,6 +105,8 @@ def main() -> int:
         axe_only: dict[str, list] = defaultdict(list)
         for index, path in enumerate(files):
             fixture = _load(path)
+            if args.strip_scripts:
+                fixture.html = _SCRIPT.sub("", fixture.html)
             if "http-equiv=\"refresh\"" in fixture.html.lower():
                 continue  # navigates away
             server.route(f"/{index}", Reply(200, fixture.html, {"Content-Type": "text/html"}))
