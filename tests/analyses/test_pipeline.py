@@ -322,3 +322,26 @@ def test_it_checks_external_links_and_weighs_pages_after_the_crawl(user, api):
     assert row["weight"] == weight
     assert row["resources"] == {"images": 1, "scripts": 0, "stylesheets": 0, "fonts": 0}
     assert (row["h1"], row["description"], row["noindex"]) == (["Links"], "d" * 80, False)
+
+
+def test_lighthouse_audits_read_the_http_headers_the_page_is_served_with(user):
+    """Link (canonical, hreflang) and X-Robots-Tag come from the real response."""
+    from django.test import override_settings
+
+    from tests.support.testsite import Response, TestSite, html_page
+
+    page = html_page(title="A page whose headers decide its audits", description="d" * 80,
+                     body="<h1>Headers</h1><p>Everything that matters is in the headers.</p>",
+                     head_extra='<link rel="canonical" href="/">')
+    headers = {"Content-Type": "text/html",
+               "Link": '</elsewhere>; rel="canonical", </de/>; rel="alternate"; hreflang="xx-1"',
+               "X-Robots-Tag": "googlebot: noindex"}
+    with TestSite(extra_routes={"/": Response(body=page.encode(), headers=headers)}) as s, \
+            override_settings(SITELENS_ALLOWED_TARGETS=s.host_port):
+        job = create_analysis(user, s.url, max_pages=1, use_sitemap=False)
+        run(job)
+    rules = set(Finding.objects.filter(job=job).values_list("rule_id", flat=True))
+    assert {"canonical", "hreflang"} <= rules  # the header's canonical disagrees; xx is no language
+    assert "is-crawlable" not in rules  # only Googlebot is told noindex: others may index
+    (hreflang,) = Finding.objects.filter(job=job, rule_id="hreflang")
+    assert "xx-1" in hreflang.message + hreflang.snippet

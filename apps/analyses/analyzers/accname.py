@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from apps.analyses.analyzers import aria
+from apps.analyses.analyzers import aria, dom
 
 if TYPE_CHECKING:
     from apps.analyses.analyzers.base import PageContext
@@ -112,16 +112,8 @@ def element_spec_no_name(el: etree._Element) -> dict[str, Any]:
 
 
 def children(el: etree._Element) -> list[Node]:
-    """The element's child nodes: text nodes as strings, elements (comments' tails kept)."""
-    out: list[Node] = []
-    if el.text:
-        out.append(el.text)
-    for child in el:
-        if isinstance(child.tag, str):
-            out.append(child)
-        if child.tail:
-            out.append(child.tail)
-    return out
+    """The element's child nodes: text nodes as strings, elements (dom.child_nodes)."""
+    return dom.child_nodes(el)
 
 
 def idrefs(page: PageContext, el: etree._Element, attr: str) -> list[etree._Element]:

@@ -90,14 +90,17 @@ _SECTIONING_ROLES = frozenset(
 )
 
 
-def _in_sectioning(el: etree._Element) -> bool:
-    """Inside `sectioningElementSelector` of axe's implicit-html-roles.js."""
+def _in_sectioning(el: etree._Element, *, main: bool = True) -> bool:
+    """Inside axe's getSectioningContentPlusMainSelector (header, footer) or, with
+    `main=False`, getSectioningContentSelector (aside): article, aside, nav, section
+    without a role, or those roles."""
+    roles = _SECTIONING_ROLES if main else _SECTIONING_ROLES - {"main"}
     for anc in el.iterancestors():
         if not isinstance(anc.tag, str):
             continue
-        if (anc.tag in _SECTIONING or anc.tag == "main") and anc.get("role") is None:
+        if (anc.tag in _SECTIONING or (main and anc.tag == "main")) and anc.get("role") is None:
             return True
-        if (anc.get("role") or "").strip().lower() in _SECTIONING_ROLES:
+        if (anc.get("role") or "").strip().lower() in roles:
             return True
     return False
 
@@ -138,6 +141,9 @@ def implicit_role(
         return simple
     if tag in ("a", "area"):
         return "link" if el.get("href") is not None else None
+    if tag == "aside":
+        named = _has_label_attr(el, by_id) or " ".join((el.get("title") or "").split())
+        return None if _in_sectioning(el, main=False) and not named else "complementary"
     if tag in ("footer", "header"):
         if _in_sectioning(el):
             return None
@@ -168,7 +174,6 @@ def implicit_role(
 
 _SIMPLE_IMPLICIT = {
     "article": "article",
-    "aside": "complementary",
     "body": "document",
     "button": "button",
     "datalist": "listbox",

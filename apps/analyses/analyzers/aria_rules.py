@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
-from apps.analyses.analyzers import aria
+from apps.analyses.analyzers import aria, dom
 from apps.analyses.analyzers.axe import axe_rule
 from apps.analyses.analyzers.base import Issue, PageContext
 
@@ -493,28 +493,9 @@ _REVIEW_EMPTY = frozenset({
     "table", "tablist", "tree", "treegrid", "rowgroup",
 })
 _OWN_GROUP_ROLES = ("listitem", "treeitem")
-_VISUAL_ROLES = frozenset({"checkbox", "img", "meter", "progressbar", "scrollbar", "radio",
-                           "slider", "spinbutton", "textbox"})
-_VISUAL_TAGS = frozenset({"img", "iframe", "object", "video", "audio", "canvas", "svg", "math",
-                          "button", "select", "textarea", "keygen", "progress", "meter"})
-_HIDDEN_TEXT_TAGS = frozenset({"head", "title", "template", "script", "style", "iframe",
-                               "object", "video", "audio", "noscript"})
-
-
-def _child_nodes(el: etree._Element) -> list:
-    """Element and text children in order (text as str), like a DOM's childNodes."""
-    nodes: list = [el.text] if el.text else []
-    for child in el:
-        if isinstance(child.tag, str):
-            nodes.append(child)
-        if child.tail:
-            nodes.append(child.tail)
-    return nodes
-
-
 def _owned_nodes(page: PageContext, el: etree._Element) -> list:
     """axe's getOwnedVirtual: the children, with aria-owns targets moved to the end."""
-    children = _child_nodes(el)
+    children = dom.child_nodes(el)
     if not (el.get("aria-owns") or "").strip():
         return children
     owned = []
@@ -545,27 +526,22 @@ def _owned_roles(page: PageContext, el: etree._Element, required: list[str]) -> 
         role = page.role(node, no_presentational=True)
         marked = bool(_global_attr(node)) or page.is_focusable(node)
         if (not role and not marked) or (role in ("group", "rowgroup") and role in required):
-            queue.extend(_child_nodes(node))
+            queue.extend(dom.child_nodes(node))
         else:
             found.append((role, node))
     return found
 
 
-def has_content(page: PageContext, el: etree._Element, *, ignore_aria: bool) -> bool:
+def has_content(page: PageContext, el: etree._Element, *, ignore_aria: bool,
+                recurse: bool = True) -> bool:
     """axe's hasContentVirtual: text of its own, visual content, a label (unless
-    ignored), or a descendant with content."""
-    if el.tag not in _HIDDEN_TEXT_TAGS and any(
-        isinstance(n, str) and n.strip() for n in _child_nodes(el)
-    ):
-        return True
-    role = aria.explicit_role(el)
-    if (role in _VISUAL_ROLES) if role else (
-        el.tag in _VISUAL_TAGS or (el.tag == "input" and aria.input_type(el) != "hidden")
-    ):
+    ignored), or (unless `recurse` is off) a descendant with content."""
+    if dom.has_child_text(el) or dom.is_visual_content(el):
         return True
     if not ignore_aria and page.aria_name(el):
         return True
-    return any(has_content(page, c, ignore_aria=False) for c in el if isinstance(c.tag, str))
+    return recurse and any(has_content(page, c, ignore_aria=False)
+                           for c in el if isinstance(c.tag, str))
 
 
 @axe_rule("aria-required-children")
@@ -662,17 +638,6 @@ def aria_required_parent(page: PageContext) -> Iterator[Issue]:
 _DISABLEABLE = ("button", "fieldset", "input", "select", "textarea")
 
 
-def _modal_open(page: PageContext) -> bool:
-    """axe's isModalOpen, markup part: a rendered dialog, [role=dialog] or
-    [aria-modal=true] (its geometry test for overlay modals needs layout)."""
-    for el in page.elements():
-        is_dialog = (el.tag == "dialog" and el.get("open") is not None) or \
-            el.get("role") == "dialog" or el.get("aria-modal") == "true"
-        if is_dialog and el not in page.hidden_for_everyone:
-            return True
-    return False
-
-
 @axe_rule("aria-hidden-focus")
 def aria_hidden_focus(page: PageContext) -> Iterator[Issue]:
     """axe lib/rules/aria-hidden-focus.json: selector [aria-hidden="true"], the
@@ -680,7 +645,6 @@ def aria_hidden_focus(page: PageContext) -> Iterator[Issue]:
     focusable-modal-open, focusable-disabled, focusable-not-tabbable: a tabbable
     element inside fails; with an onfocus handler (it may move focus away) or an
     open modal it is for review."""
-    modal = None
     for el in page.elements():
         if el.get("aria-hidden") != "true" or any(
             aria.aria_value(a, "aria-hidden") == "true" for a in el.iterancestors()
@@ -693,9 +657,7 @@ def aria_hidden_focus(page: PageContext) -> Iterator[Issue]:
         ]
         if not tabbable:
             continue
-        if modal is None:
-            modal = _modal_open(page)
-        review = modal or all(node.get("onfocus") is not None for node in tabbable)
+        review = page.modal_open or all(node.get("onfocus") is not None for node in tabbable)
         yield Issue(
             f"This aria-hidden element contains {len(tabbable)} focusable element(s): "
             "keyboard users reach controls that screen readers do not announce.",
@@ -744,14 +706,12 @@ def duplicate_id_aria(page: PageContext) -> Iterator[Issue]:
             )
 
 
-@axe_rule("duplicate-id")
-def duplicate_id(page: PageContext) -> Iterator[Issue]:
-    """axe lib/rules/duplicate-id.json (deprecated in axe, off by default there; kept
-    because a repeated id breaks fragments and scripts too): selector [id],
-    duplicate-id-misc-matches (not referenced by a label or ARIA, and no element with
-    that id can take focus: those cases are duplicate-id-aria and duplicate-id-active),
-    excludeHidden false; check duplicate-id with its after step: the first element of
-    each repeated id."""
+def _duplicate_firsts(page: PageContext, *, focusable: bool) -> Iterator[tuple]:
+    """duplicate-id-misc-matches (focusable False) or duplicate-id-active-matches
+    (focusable True): an [id] not referenced by a label or ARIA, where no element
+    (or some element) with that trimmed id can take focus; then the duplicate-id
+    check with its after step: (element, id, count) for the first element of each
+    repeated id."""
     if max(page.id_counts.values(), default=0) < 2:
         return
     refs = _referenced_ids(page)
@@ -766,11 +726,34 @@ def duplicate_id(page: PageContext) -> Iterator[Issue]:
             continue
         key = raw.strip()  # axe trims, then selects [id="key"] exactly
         same = by_id.get(key, [])
-        if key in seen or any(page.is_focusable(e) for e in same):
+        if key in seen or any(page.is_focusable(e) for e in same) != focusable:
             continue
         seen.add(key)
         if any(e is not el for e in same):
-            yield Issue(f'id="{key}" is used by {len(same)} elements.', element=el)
+            yield el, key, len(same)
+
+
+@axe_rule("duplicate-id")
+def duplicate_id(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/duplicate-id.json (deprecated in axe, off by default there; kept
+    because a repeated id breaks fragments and scripts too): selector [id],
+    duplicate-id-misc-matches (not referenced by a label or ARIA, and no element with
+    that id can take focus: those cases are duplicate-id-aria and duplicate-id-active),
+    excludeHidden false; check duplicate-id with its after step: the first element of
+    each repeated id."""
+    for el, key, count in _duplicate_firsts(page, focusable=False):
+        yield Issue(f'id="{key}" is used by {count} elements.', element=el)
+
+
+@axe_rule("duplicate-id-active")
+def duplicate_id_active(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/duplicate-id-active.json (deprecated, off by default in axe):
+    selector [id], duplicate-id-active-matches (not referenced by a label or ARIA,
+    and some element with that id can take focus), excludeHidden false; check
+    duplicate-id with its after step: the first element of each repeated id."""
+    for el, key, count in _duplicate_firsts(page, focusable=True):
+        yield Issue(f'id="{key}" is used by {count} elements, one of them focusable.',
+                    element=el)
 
 
 _AUTOCOMPLETE_STATES = ("none", "false", "true", "disabled", "enabled", "undefined", "null",

@@ -242,6 +242,17 @@ class PageContext:
         """Not exposed to assistive technology (see `hidden`)."""
         return el in self.hidden
 
+    @cached_property
+    def modal_open(self) -> bool:
+        """axe's isModalOpen, markup part: a rendered <dialog open>, [role=dialog] or
+        [aria-modal=true] (its geometry test for overlay modals needs layout)."""
+        for el in self.all_elements:
+            is_dialog = (el.tag == "dialog" and el.get("open") is not None) or \
+                el.get("role") == "dialog" or el.get("aria-modal") == "true"
+            if is_dialog and el not in self.hidden_for_everyone:
+                return True
+        return False
+
     def is_focusable(self, el: etree._Element) -> bool:
         """axe's isFocusable: focusable by markup and rendered (aria-hidden does not
         stop focus, which is what aria-hidden-focus is about)."""

@@ -13,6 +13,8 @@ from collections.abc import Container, Iterator, Mapping
 
 from lxml import etree
 
+from apps.analyses.analyzers import aria
+
 SNIPPET_LIMIT = 200
 
 # Elements never rendered in a browser running scripts (noscript), or display:none
@@ -277,3 +279,44 @@ def content_text(el: etree._Element, hidden: Container[etree._Element] | None = 
             stack.append(child.tail or "")
             stack.append(child)
     return " ".join(" ".join(out).split())
+
+
+_IMPORTANT = re.compile(r"\s*!\s*important\s*$", re.IGNORECASE)
+
+
+def child_nodes(el: etree._Element) -> list:
+    """The DOM's childNodes: element children and text (as str), in order; comments
+    and processing instructions left out (their tails kept)."""
+    nodes: list = [el.text] if el.text else []
+    for child in el:
+        if isinstance(child.tag, str):
+            nodes.append(child)
+        if child.tail:
+            nodes.append(child.tail)
+    return nodes
+
+
+# axe's hiddenTextElms (lib/commons/dom/has-content-virtual.js): their text is not content.
+HIDDEN_TEXT_TAGS = frozenset({"head", "title", "template", "script", "style", "iframe",
+                              "object", "video", "audio", "noscript"})
+_VISUAL_ROLES = frozenset({"checkbox", "img", "meter", "progressbar", "scrollbar", "radio",
+                           "slider", "spinbutton", "textbox"})
+_VISUAL_TAGS = frozenset({"img", "iframe", "object", "video", "audio", "canvas", "svg", "math",
+                          "button", "select", "textarea", "keygen", "progress", "meter"})
+
+
+def has_child_text(el: etree._Element) -> bool:
+    """axe's hasChildTextNodes: a direct non-blank text node (not in script, style...)."""
+    if el.tag in HIDDEN_TEXT_TAGS:
+        return False
+    return bool((el.text or "").strip()) or any((child.tail or "").strip() for child in el)
+
+
+def is_visual_content(el: etree._Element) -> bool:
+    """axe lib/commons/dom/is-visual-content.js."""
+    role = aria.explicit_role(el)
+    if role:
+        return role in _VISUAL_ROLES
+    if el.tag == "input":
+        return aria.input_type(el) != "hidden"
+    return el.tag in _VISUAL_TAGS

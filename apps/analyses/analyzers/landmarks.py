@@ -15,7 +15,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from lxml import etree
 
-from apps.analyses.analyzers import aria
+from apps.analyses.analyzers import aria, dom
+from apps.analyses.analyzers.aria_rules import has_content
 from apps.analyses.analyzers.axe import axe_rule
 from apps.analyses.analyzers.base import Issue, PageContext
 
@@ -105,11 +106,19 @@ def _skip_link_target(page: PageContext, el: etree._Element, first_link) -> bool
         return False
     if first_link is not None and page.position(el) >= page.position(first_link):
         return False
-    if not is_current_page_link(page, el):
-        return False
+    return href_target(page, el) is not None
+
+
+def href_target(page: PageContext, el: etree._Element) -> etree._Element | None:
+    """axe's getElementByReference(el, 'href'): for a current-page link, the element
+    with the fragment as id, else the first with it as name."""
     href = el.get("href")
+    if not href or not is_current_page_link(page, el):
+        return None
     fragment = unquote(href[href.index("#") + 1:]) if "#" in href else href
-    return fragment in page.by_id or any(e.get("name") == fragment for e in page.elements())
+    if fragment in page.by_id:
+        return page.by_id[fragment]
+    return next((e for e in page.elements() if e.get("name") == fragment), None)
 
 
 def _is_region(page: PageContext, el: etree._Element) -> bool:
@@ -121,36 +130,6 @@ def _is_region(page: PageContext, el: etree._Element) -> bool:
     if role in landmark_roles():
         return True
     return el.tag in ("dialog", "svg") or el.get("role") in ("dialog", "alertdialog")
-
-
-_VISUAL_TAGS = frozenset({"img", "iframe", "object", "video", "audio", "canvas", "svg", "math",
-                          "button", "select", "textarea", "keygen", "progress", "meter"})
-_VISUAL_ROLES = frozenset({"checkbox", "img", "meter", "progressbar", "scrollbar", "radio",
-                           "slider", "spinbutton", "textbox"})
-_HIDDEN_TEXT_TAGS = frozenset({"head", "title", "template", "script", "style", "iframe",
-                               "object", "video", "audio", "noscript"})
-
-
-def _own_text(el: etree._Element) -> bool:
-    """axe's hasChildTextNodes."""
-    if el.tag in _HIDDEN_TEXT_TAGS:
-        return False
-    return bool((el.text or "").strip()) or any(
-        (child.tail or "").strip() for child in el
-    )
-
-
-def _has_own_content(page: PageContext, el: etree._Element) -> bool:
-    """axe's hasContent(el, noRecursion=true): own text, visual content or a label."""
-    if _own_text(el):
-        return True
-    role = aria.explicit_role(el)
-    if role:
-        if role in _VISUAL_ROLES:
-            return True
-    elif el.tag in _VISUAL_TAGS or (el.tag == "input" and aria.input_type(el) != "hidden"):
-        return True
-    return bool(page.aria_name(el))
 
 
 def regionless(page: PageContext) -> list[etree._Element]:
@@ -167,8 +146,8 @@ def regionless(page: PageContext) -> list[etree._Element]:
             in_region.add(el)
             in_region.update(el.iterancestors())
             continue
-        shallow = page.role(el) in ("none", "presentation") and not _own_text(el)
-        if el.tag != "body" and _has_own_content(page, el) and not shallow:
+        shallow = page.role(el) in ("none", "presentation") and not dom.has_child_text(el)
+        if el.tag != "body" and has_content(page, el, ignore_aria=False, recurse=False) and not shallow:
             found.append(el)
             continue
         stack.extend(reversed([c for c in el if isinstance(c.tag, str)]))

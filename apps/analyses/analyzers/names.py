@@ -493,6 +493,11 @@ _register(
     "any has-visible-text, aria-label, aria-labelledby, non-empty-title.",
 )
 _register(
+    "aria-tab-name", ("tab",), True, "ARIA tab has no accessible name.",
+    "axe lib/rules/aria-tab-name.json: [role=tab], no-naming-method-matches; any "
+    "has-visible-text, aria-label, aria-labelledby, non-empty-title.",
+)
+_register(
     "aria-dialog-name", ("dialog", "alertdialog"), False,
     "ARIA dialog has no accessible name.",
     "axe lib/rules/aria-dialog-name.json: [role=dialog|alertdialog], "

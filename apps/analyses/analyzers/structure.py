@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from apps.analyses.analyzers import aria
+from apps.analyses.analyzers import aria, dom
 from apps.analyses.analyzers.accessibility import (
     get_base_lang,
     invalid_lang_attrs,
@@ -109,27 +109,52 @@ _REDIRECT_NUMBER = re.compile(r"^[0-9.]+$")
 _META_REFRESH_MAX_DELAY = 72000  # lib/checks/navigation/meta-refresh.json options
 
 
-@axe_rule("meta-refresh")
-def meta_refresh(page: PageContext) -> Iterator[Issue]:
-    """axe lib/rules/meta-refresh.json: selector 'meta[http-equiv="refresh"][content]'
-    (http-equiv matches case-insensitively in HTML), excludeHidden false, check
-    lib/checks/navigation/meta-refresh-evaluate.js with minDelay 0, maxDelay 72000:
-    fails when the first token of content is a number and 0 < delay <= 72000."""
+def _refresh_delays(page: PageContext) -> Iterator[tuple]:
+    """Selector 'meta[http-equiv="refresh"][content]' (the value compared
+    case-sensitively: axe matches selectors on its virtual tree, so "Refresh" is not
+    selected, as axe in Chromium confirms) and the parsing of meta-refresh-evaluate.js:
+    (meta, first token, delay) when the first token of content is a number; the
+    delay is parseFloat's, NaN (which fails every comparison, as in JS) for ".".
+    """
     for meta in page.elements("meta"):
         content = meta.get("content")
-        if (meta.get("http-equiv") or "").lower() != "refresh" or content is None:
+        if meta.get("http-equiv") != "refresh" or content is None:
             continue
         token = _REFRESH_SEPARATOR.split(content.strip())[0]
         if not _REDIRECT_NUMBER.match(token):
             continue
         delay = _js_parse_float(token)
-        if delay is None or delay <= 0 or delay > _META_REFRESH_MAX_DELAY:
-            continue
-        yield Issue(
-            f"<meta http-equiv=\"refresh\"> reloads or redirects the page after {token} "
-            "seconds; users cannot stop or extend that delay.",
-            element=meta,
-        )
+        yield meta, token, float("nan") if delay is None else delay
+
+
+def _refresh_issue(meta, token: str) -> Issue:
+    return Issue(
+        f"<meta http-equiv=\"refresh\"> reloads or redirects the page after {token} "
+        "seconds; users cannot stop or extend that delay.",
+        element=meta,
+    )
+
+
+@axe_rule("meta-refresh")
+def meta_refresh(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/meta-refresh.json: selector 'meta[http-equiv="refresh"][content]',
+    excludeHidden false, check lib/checks/navigation/meta-refresh-evaluate.js with
+    minDelay 0, maxDelay 72000: fails when the first token of content is a number
+    and neither delay <= 0 nor delay > 72000."""
+    for meta, token, delay in _refresh_delays(page):
+        if not (delay <= 0 or delay > _META_REFRESH_MAX_DELAY):
+            yield _refresh_issue(meta, token)
+
+
+@axe_rule("meta-refresh-no-exceptions")
+def meta_refresh_no_exceptions(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/meta-refresh-no-exceptions.json (off by default in axe): the same
+    selector and check as meta-refresh with minDelay 72000 and no maxDelay: fails
+    unless delay <= 72000, so only a refresh after more than 20 hours (or an
+    unparsable number such as ".") fails."""
+    for meta, token, delay in _refresh_delays(page):
+        if not delay <= _META_REFRESH_MAX_DELAY:
+            yield _refresh_issue(meta, token)
 
 
 _USER_SCALABLE_ALLOWED = ("yes", "device-width", "device-height")
@@ -219,9 +244,11 @@ def _is_level_one_heading(el) -> bool:
 def page_has_heading_one(page: PageContext) -> Iterator[Issue]:
     """axe lib/rules/page-has-heading-one.json: selector "html", matches
     is-initiator-matches, check page-has-heading-one (has-descendant-evaluate: some
-    element of the selector is visible to screen readers)."""
+    element of the selector is visible to screen readers; passForModal: a page with an
+    open modal passes)."""
     candidates = page.elements("h1", "h2", "h3", "h4", "h5", "h6") + page.with_role("heading")
-    if any(_is_level_one_heading(el) and not page.is_hidden(el) for el in candidates):
+    if page.modal_open or any(_is_level_one_heading(el) and not page.is_hidden(el)
+                              for el in candidates):
         return
     yield Issue(
         "The page has no level-one heading (an <h1> or role=\"heading\" with "
@@ -233,8 +260,9 @@ def page_has_heading_one(page: PageContext) -> Iterator[Issue]:
 def landmark_one_main(page: PageContext) -> Iterator[Issue]:
     """axe lib/rules/landmark-one-main.json: selector "html", matches is-initiator-matches,
     all: page-has-main (has-descendant-evaluate, selector "main:not([role]), [role='main']",
-    visible to screen readers)."""
-    if any(not page.is_hidden(el) for el in _landmark_candidates(page, "main", "main")):
+    visible to screen readers; passForModal: a page with an open modal passes)."""
+    if page.modal_open or any(not page.is_hidden(el)
+                              for el in _landmark_candidates(page, "main", "main")):
         return
     yield Issue(
         'The page has no main landmark (a <main> or role="main") exposed to assistive '
@@ -373,36 +401,6 @@ def html_xml_lang_mismatch(page: PageContext) -> Iterator[Issue]:
         )
 
 
-_HIDDEN_TEXT_TAGS = frozenset({"style", "script", "noscript", "template"})
-_VISUAL_ROLES = frozenset(
-    {"checkbox", "img", "meter", "progressbar", "scrollbar", "radio", "slider", "spinbutton",
-     "textbox"}
-)
-_VISUAL_TAGS = frozenset(
-    {"img", "iframe", "object", "video", "audio", "canvas", "svg", "math", "button", "select",
-     "textarea", "keygen", "progress", "meter"}
-)
-
-
-def _has_child_text(el) -> bool:
-    """axe hasChildTextNodes: a direct non-blank text node (not in style/script/...)."""
-    if el.tag in _HIDDEN_TEXT_TAGS:
-        return False
-    if (el.text or "").strip():
-        return True
-    return any((child.tail or "").strip() for child in el)
-
-
-def _is_visual_content(el) -> bool:
-    """axe lib/commons/dom/is-visual-content.js."""
-    role = aria.explicit_role(el)
-    if role:
-        return role in _VISUAL_ROLES
-    if el.tag == "input":
-        return aria.input_type(el) != "hidden"
-    return el.tag in _VISUAL_TAGS
-
-
 def _visual_name(page: PageContext, el) -> str:
     """Static stand-in for axe's accessibleTextVirtual on visual content: ARIA name,
     then alt / value / <title> / contents, then title."""
@@ -423,9 +421,9 @@ def _visual_name(page: PageContext, el) -> str:
 def has_lang_text(page: PageContext, el) -> bool:
     """axe lib/commons/dom/has-lang-text.js: own text, a name on visual content, or a
     child without its own lang (and not hidden for everyone) that has either."""
-    if _has_child_text(el):
+    if dom.has_child_text(el):
         return True
-    if _is_visual_content(el):
+    if dom.is_visual_content(el):
         return bool(_visual_name(page, el))
     return any(
         isinstance(child.tag, str)
@@ -524,17 +522,6 @@ _JS_WHITESPACE = " \t\n\v\f\r\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u200
     "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
-def _child_nodes(el) -> list:
-    """A virtual node's children: elements, and text (as str), comments dropped."""
-    nodes: list = [el.text] if el.text else []
-    for child in el:
-        if isinstance(child.tag, str):
-            nodes.append(child)
-        if child.tail:
-            nodes.append(child.tail)
-    return nodes
-
-
 def _invalid_child(page: PageContext, node, valid_roles: tuple[str, ...],
                    valid_tags: tuple[str, ...], *, nested: bool = False) -> str | None:
     """axe lib/checks/lists/invalid-children-evaluate.js getInvalidSelector: what a
@@ -556,13 +543,13 @@ def _invalid_children(page: PageContext, el, valid_roles: tuple[str, ...],
                       valid_tags: tuple[str, ...], *, div_groups: bool = False) -> list[str]:
     """invalid-children-evaluate: the distinct offending kinds among the children
     (with divGroups, a <div> without an explicit role is looked through once)."""
-    queue = [(node, False) for node in _child_nodes(el)]
+    queue = [(node, False) for node in dom.child_nodes(el)]
     issues: list[str] = []
     while queue:
         node, nested = queue.pop(0)
         if div_groups and not nested and not isinstance(node, str) and node.tag == "div" \
                 and aria.explicit_role(node) is None:
-            queue.extend((child, True) for child in _child_nodes(node))
+            queue.extend((child, True) for child in dom.child_nodes(node))
             continue
         issue = _invalid_child(page, node, valid_roles, valid_tags, nested=nested)
         if issue and issue not in issues:
