@@ -267,8 +267,9 @@ def identical_links_same_purpose(page: PageContext) -> Iterator[Issue]:
     excludeHidden false; check identical-links-same-purpose with its after step: the
     first link of each name whose namesakes go elsewhere is for review (do they serve
     the same purpose?). A link without an href never matches another's target."""
-    groups: dict[str, list[tuple[etree._Element, tuple | None]]] = {}
-    for el in page.elements():
+    groups: dict[str, list[etree._Element]] = {}
+    candidates = dict.fromkeys(page.elements("a", "area") + page.with_role("link"))
+    for el in sorted(candidates, key=page.position):
         is_link_tag = el.tag in ("a", "area") and el.get("href") is not None
         if not is_link_tag and el.get("role") != "link":
             continue
@@ -276,17 +277,16 @@ def identical_links_same_purpose(page: PageContext) -> Iterator[Issue]:
         if role and role != "link":
             continue
         name = page.accessible_name(el)
-        if not name:
-            continue
-        key = _link_purpose_name(name)
-        if not key:
-            continue  # the check answers undefined, and the after step drops it
-        href = el.get("href")
-        groups.setdefault(key, []).append((el, url_props(page, href) if href is not None
-                                           else None))
+        key = _link_purpose_name(name) if name else ""
+        if key:  # a name of only symbols: the check answers undefined, the after step drops it
+            groups.setdefault(key, []).append(el)
     for key, links in groups.items():
-        first, props = links[0]
-        if len(links) > 1 and (props is None or any(other != props for _, other in links[1:])):
+        if len(links) < 2:
+            continue
+        props = [url_props(page, el.get("href")) if el.get("href") is not None else None
+                 for el in links]
+        first = links[0]
+        if props[0] is None or any(other != props[0] for other in props[1:]):
             yield Issue(
                 f'{len(links)} links are named "{key}" but do not all go to the same page; '
                 "check that they serve the same purpose.",
