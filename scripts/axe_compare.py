@@ -109,7 +109,7 @@ def main() -> int:
                 fixture.html = _SCRIPT.sub("", fixture.html)
             if "http-equiv=\"refresh\"" in fixture.html.lower():
                 continue  # navigates away
-            server.route(f"/{index}", Reply(200, fixture.html, {"Content-Type": "text/html"}))
+            server.route(f"/{index}", Reply(200, fixture.html, {"Content-Type": "text/html; charset=utf-8"}))
             tab.goto(server.url(f"/{index}"))
             tab.evaluate(axe_source)
             theirs = {(rule, pos, kind): sel for rule, kind, pos, sel in tab.evaluate(RUN_JS, ids)}

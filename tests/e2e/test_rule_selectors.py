@@ -51,7 +51,7 @@ def _signature(el) -> list:
 
 def _pages():
     for fixture in all_fixtures():
-        if fixture.rule_id == "meta-refresh":
+        if 'http-equiv="refresh"' in fixture.html.lower():
             continue  # the page navigates away in the browser before it can be queried
         yield fixture.name, fixture.html, crawled(fixture)
     for name, html in ODD_PAGES.items():
@@ -65,7 +65,7 @@ def test_every_reported_selector_finds_the_flagged_element_in_chromium():
     problems = []
     with LocalHTTPServer() as server, sync_playwright() as playwright:
         for index, (_name, html, _page) in enumerate(pages):
-            server.route(f"/{index}", Reply(200, html, {"Content-Type": "text/html"}))
+            server.route(f"/{index}", Reply(200, html, {"Content-Type": "text/html; charset=utf-8"}))
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = browser.new_page(java_script_enabled=True)
         try:
