@@ -828,3 +828,76 @@ def autocomplete_valid_rule(page: PageContext) -> Iterator[Issue]:
         elif valid is None:
             yield Issue(f'autocomplete="{el.get("autocomplete")}" is a purpose browsers may '
                         "not support.", element=el, needs_review=True)
+
+
+# -- conditional attributes, role descriptions --------------------------------------------
+
+_INVALID_TABLE_ROW_ATTRS = ("aria-posinset", "aria-setsize", "aria-expanded", "aria-level")
+
+
+def _normalize_checked(value: str | None) -> str:
+    """axe's normalizeAriaChecked: "" when absent or empty, else mixed/true/false."""
+    if not value:
+        return ""
+    value = value.lower()
+    return value if value in ("mixed", "true") else "false"
+
+
+def _row_owner(el: etree._Element) -> etree._Element | None:
+    """axe's getRowOwner: closest table:not([role]), [role~=treegrid|table|grid]."""
+    for node in (el, *el.iterancestors()):
+        tokens = (node.get("role") or "").split()
+        if (node.tag == "table" and node.get("role") is None) or \
+                any(t in ("treegrid", "table", "grid") for t in tokens):
+            return node
+    return None
+
+
+@axe_rule("aria-conditional-attr")
+def aria_conditional_attr(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/aria-conditional-attr.json: aria-allowed-attr-matches; check
+    aria-conditional-attr (lib/checks/aria/aria-conditional-attr-evaluate.js): a row
+    outside a treegrid must not use aria-posinset/-setsize/-expanded/-level; a native
+    checkbox or radio's aria-checked must agree with its checked state (the checked
+    attribute here: `indeterminate` is set only by scripts)."""
+    for el in _with_aria_attrs(page):
+        role = page.role(el)
+        if role == "row":
+            invalid = [a for a in _INVALID_TABLE_ROW_ATTRS if el.get(a) is not None]
+            owner = _row_owner(el) if invalid and el.getparent() is not None else None
+            owner_role = page.role(owner) if owner is not None else None
+            if invalid and owner_role and owner_role != "treegrid":
+                yield Issue(f"{', '.join(invalid)} is only allowed on rows of a treegrid, not of "
+                            f"a {owner_role}.", element=el)
+        elif role in ("checkbox", "radio") and el.tag == "input" and \
+                aria.input_type(el) == role:
+            checked = _normalize_checked(el.get("aria-checked"))
+            state = "true" if el.get("checked") is not None else "false"
+            if checked and checked != state:
+                yield Issue(f'aria-checked="{el.get("aria-checked")}" contradicts the '
+                            f"{role}'s own checked state ({state}); remove aria-checked.",
+                            element=el)
+
+
+_ROLEDESCRIPTION_SUPPORTED = ("button", "img", "image", "checkbox", "radio", "combobox",
+                              "menuitemcheckbox", "menuitemradio")
+
+
+@axe_rule("aria-roledescription")
+def aria_roledescription(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/aria-roledescription.json (off by default in axe): selector
+    [aria-roledescription]; check aria-roledescription: fine on roles that support it,
+    for review on other roles, a failure on an element without a (non-presentational)
+    role."""
+    for el in page.elements():
+        if el.get("aria-roledescription") is None or page.is_hidden(el):
+            continue
+        role = page.role(el)
+        if role in _ROLEDESCRIPTION_SUPPORTED:
+            continue
+        if role and role not in aria.PRESENTATIONAL:
+            yield Issue(f"aria-roledescription on role {role}: screen reader support is "
+                        "uncertain.", element=el, needs_review=True)
+        else:
+            yield Issue("aria-roledescription on an element without a semantic role is "
+                        "ignored.", element=el)
