@@ -901,3 +901,27 @@ def aria_roledescription(page: PageContext) -> Iterator[Issue]:
         else:
             yield Issue("aria-roledescription on an element without a semantic role is "
                         "ignored.", element=el)
+
+
+@axe_rule("aria-braille-equivalent")
+def aria_braille_equivalent(page: PageContext) -> Iterator[Issue]:
+    """axe lib/rules/aria-braille-equivalent.json: selector [aria-brailleroledescription],
+    [aria-braillelabel], reviewOnFail (so always for review); all of
+    braille-roledescription-equivalent (a braille role description needs a non-empty
+    aria-roledescription) and braille-label-equivalent (a braille label needs an
+    accessible name)."""
+    for el in page.elements():
+        braille_role = el.get("aria-brailleroledescription")
+        braille_label = el.get("aria-braillelabel")
+        if (braille_role is None and braille_label is None) or page.is_hidden(el):
+            continue
+        problems = []
+        if braille_role is not None and braille_role.split():
+            if not (el.get("aria-roledescription") or "").split():
+                problems.append("aria-brailleroledescription without a non-empty "
+                                "aria-roledescription")
+        if braille_label is not None and braille_label.strip():
+            if not page.accessible_name(el):
+                problems.append("aria-braillelabel on an element without an accessible name")
+        if problems:
+            yield Issue("; ".join(problems).capitalize() + ".", element=el, needs_review=True)
