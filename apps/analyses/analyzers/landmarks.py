@@ -222,10 +222,11 @@ _PUNCTUATION = re.compile(
 
 def _link_purpose_name(name: str) -> str:
     """axe's sanitize(removeUnicode(name, emoji, nonBmp, punctuations)).toLowerCase().
-    Emoji are approximated by Unicode's "other symbol" and format categories."""
+    Emoji (axe uses emoji-regex) are approximated by Unicode's symbol and format
+    categories: arrows such as "→" go, as they do in axe."""
     kept = "".join(
         ch for ch in name
-        if ord(ch) <= 0xFFFF and unicodedata.category(ch) not in ("So", "Cf", "Co")
+        if ord(ch) <= 0xFFFF and unicodedata.category(ch) not in ("So", "Sm", "Cf", "Co")
         and not 0xFE00 <= ord(ch) <= 0xFE0F
     )
     return " ".join(_PUNCTUATION.sub("", kept).split()).lower()
