@@ -183,10 +183,12 @@ def check_links(run: AuditRun) -> None:
                            budget_s=budget, on_idle=ctx.tick)
     run.checked = {**sized.checked, **links.checked}
     sizes = {url: status.size for url, status in run.checked.items()}
-    store.store_weights(ctx.job, {
-        page.url: page_weight(page.facts, page.size_bytes, sizes)
-        for page in summaries if page.facts.get("resources") is not None
-    })
+    weights = {}
+    for page in summaries:
+        if page.facts.get("resources") is not None:
+            page.facts["weight"] = weights[page.url] = page_weight(page.facts, page.size_bytes,
+                                                                   sizes)
+    store.store_weights(ctx.job, weights)
     broken = sum(1 for status in links.checked.values() if status.broken)
     line = (f"Checked {len(links.checked)} external links ({broken} broken) and "
             f"{len(sized.checked)} resources.")
@@ -202,7 +204,8 @@ def site_analysis(run: AuditRun) -> None:
     ctx.set_stage(Stage.SITE_ANALYSIS)
     with ctx.observer.phase("site_analysis"):
         sitemap = run.crawler.sitemap_urls if run.crawler is not None else []
-        summaries = store.page_summaries(ctx.job)  # with the weights check_links added
+        # check_links loaded the stored pages and added their weights
+        summaries = run.summaries if run.summaries is not None else store.page_summaries(ctx.job)
         result = run_site_rules(summaries, sitemap_urls=sitemap, checked=run.checked,
                                 robots=run.crawler.robots if run.crawler is not None else None)
     for error in store.first_failures(result.errors, run.failed_rules):
