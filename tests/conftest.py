@@ -119,3 +119,13 @@ def site():
     with TestSite() as test_site:
         with override_settings(SITELENS_ALLOWED_TARGETS=test_site.host_port):
             yield test_site
+
+
+@pytest.fixture
+def shop():
+    """The camera-rental shop written for content and persona tests (tests/support/shop.py)."""
+    from tests.support.shop import ShopSite
+
+    with ShopSite() as shop_site:
+        with override_settings(SITELENS_ALLOWED_TARGETS=shop_site.host_port):
+            yield shop_site

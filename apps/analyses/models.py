@@ -70,3 +70,34 @@ class RuleFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} failed on {self.page_url or 'the site'} ({self.error_type})"
+
+
+class PageContent(models.Model):
+    """A page's main content as Markdown (its measures are in `Page.facts["content"]`)."""
+
+    page = models.OneToOneField(Page, primary_key=True, on_delete=models.CASCADE,
+                                related_name="content")
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="page_contents")
+    markdown = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["page_id"]
+
+    def __str__(self) -> str:
+        return f"content of page {self.page_id}"
+
+
+class Report(models.Model):
+    """What an analysis concluded as a whole: scores per category, the content summary
+    (near-duplicate pairs), and for persona kinds the reviews' summary. Written in the
+    job's final transaction."""
+
+    job = models.OneToOneField(Job, primary_key=True, on_delete=models.CASCADE,
+                               related_name="report")
+    scores = models.JSONField(default=dict)  # category -> 0..100 or None
+    content = models.JSONField(default=dict)
+    versions = models.JSONField(default=dict)  # libraries whose versions affect the numbers
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"report of job {self.job_id}"

@@ -31,7 +31,10 @@ Conventions the analyzers can rely on (so "clean" is unambiguous):
 * `/empty-link` has `<a href="/about"></a>`: `link-name` only (`link-text` is for
   generic texts like "click here" / "read more", which `/click-here` has);
 * `/no-title` has no `<title>` at all: `document-title` only;
-* `/private/*` is never requested, but is clean should anything fetch it.
+* `/private/*` is never requested, but is clean should anything fetch it;
+* every page here is short: `SHORT_PAGE_RULES` (thin content) fire on nearly all of
+  them and are left out of `DEFECTS`; the content test site (tests/support/shop.py)
+  checks them on pages written for it.
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
+
+#: Rules about the length of the main content, which this site's short pages all trip.
+SHORT_PAGE_RULES = frozenset({"thin-content"})
 
 RULE_IDS = frozenset(
     {

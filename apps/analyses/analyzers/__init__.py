@@ -37,6 +37,7 @@ Nothing here imports Django.
 from apps.analyses.analyzers import (  # noqa: F401  (fill the registry)
     accessibility,
     aria_rules,
+    content,
     landmarks,
     names,
     seo,

@@ -23,6 +23,7 @@ from lxml import etree
 from apps.analyses.analyzers import aria, dom, facts
 from apps.analyses.analyzers.accname import AccName
 from apps.analyses.analyzers.taxonomy import CATEGORIES, SEVERITIES, Category, Outcome, Severity
+from apps.analyses.content import ContentMetrics, MainContent, extract_main, measure_page
 from apps.web.linkcheck import LinkStatus
 from apps.web.robots import RobotsPolicy
 from apps.web.types import HTML_CONTENT_TYPES, CrawledPage, RedirectHop
@@ -39,6 +40,8 @@ _UNSET: Any = object()
 SEO = Category.SEO
 ACCESSIBILITY = Category.ACCESSIBILITY
 LINKS = Category.LINKS
+CONTENT = Category.CONTENT
+WEIGHT = Category.WEIGHT
 CRITICAL = Severity.CRITICAL
 SERIOUS = Severity.SERIOUS
 MODERATE = Severity.MODERATE
@@ -103,6 +106,9 @@ class AnalysisResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[RuleError] = field(default_factory=list)
     dropped: int = 0  # findings over the per-page cap, counted but not kept
+    # Page rules that ran and found nothing to check (no element of their kind): they
+    # do not count in the page's scores, as Lighthouse's "not applicable" audits.
+    not_applicable: list[str] = field(default_factory=list)
 
 
 # One pathological page (5 000 unlabelled inputs, 10 000 bad links) must not store a
@@ -120,10 +126,16 @@ class PageContext:
     id index, and accessible-name text by element.
     """
 
-    def __init__(self, page: CrawledPage) -> None:
+    def __init__(self, page: CrawledPage, content: MainContent | None = None,
+                 metrics: ContentMetrics | None = None) -> None:
         self.page = page
+        self._content = content
+        self._metrics = metrics
         self._content_text: dict[etree._Element, str] = {}
         self._roles: dict[etree._Element, str | None] = {}
+        # Applicability, as Lighthouse scores it: a rule that looked for elements
+        # (`elements`, `with_role`) and found none did not apply to the page.
+        self.queried = self.found = 0
 
     @property
     def url(self) -> str:
@@ -184,11 +196,16 @@ class PageContext:
     def elements(self, *tags: str) -> list[etree._Element]:
         """Elements with one of `tags` (all of them when none is given), in document order."""
         if not tags:
-            return self.all_elements
+            return self._seen(self.all_elements)
         if len(tags) == 1:
-            return self._by_tag.get(tags[0], [])
+            return self._seen(self._by_tag.get(tags[0], []))
         wanted = set(tags)
-        return [el for el in self.all_elements if el.tag in wanted]
+        return self._seen([el for el in self.all_elements if el.tag in wanted])
+
+    def _seen(self, found: list[etree._Element]) -> list[etree._Element]:
+        self.queried += 1
+        self.found += bool(found)
+        return found
 
     @cached_property
     def _by_role(self) -> dict[str, list[etree._Element]]:
@@ -201,7 +218,22 @@ class PageContext:
 
     def with_role(self, role: str) -> list[etree._Element]:
         """Elements whose (first) role token is `role`, in document order."""
-        return self._by_role.get(role, [])
+        return self._seen(self._by_role.get(role, []))
+
+    # -- main content ----------------------------------------------------------------------
+
+    @property
+    def content(self) -> MainContent:
+        """The page's main content (extracted on first use unless the pipeline gave it)."""
+        if self._content is None:
+            self._content = extract_main(self.document)
+        return self._content
+
+    @property
+    def content_metrics(self) -> ContentMetrics:
+        if self._metrics is None:
+            self._metrics = measure_page(self.page, self.content)
+        return self._metrics
 
     # -- hidden, ids, names ----------------------------------------------------------------
 
@@ -550,7 +582,8 @@ def all_rules() -> list[Rule]:
 
 
 def run_page_rules(
-    page: CrawledPage, registry: Registry = REGISTRY, *, cap: int = MAX_FINDINGS_PER_PAGE
+    page: CrawledPage, registry: Registry = REGISTRY, *, cap: int = MAX_FINDINGS_PER_PAGE,
+    content: MainContent | None = None, metrics: ContentMetrics | None = None,
 ) -> AnalysisResult:
     """Run every page rule on one crawled page; rule crashes come back as errors.
 
@@ -559,12 +592,16 @@ def run_page_rules(
     `cap` findings are kept, the most severe first (document order within a
     severity); `dropped` counts the rest.
     """
-    ctx = PageContext(page)
+    ctx = PageContext(page, content, metrics)
     result = AnalysisResult()
     for rule in registry.rules("page"):
         if rule.requires_document and ctx.document is None:
             continue
+        ctx.queried = ctx.found = 0
+        before = len(result.findings)
         _run(rule, ctx, page.url, result, selector=ctx.selector)
+        if ctx.queried and not ctx.found and len(result.findings) == before:
+            result.not_applicable.append(rule.id)
     result.findings = dedupe(result.findings)
     if len(result.findings) > cap:
         kept = sorted(result.findings, key=lambda f: _SEVERITY_RANK.get(f.severity, 99))[:cap]

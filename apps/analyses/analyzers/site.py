@@ -14,6 +14,7 @@ from apps.analyses.analyzers.base import (
     MODERATE,
     SEO,
     SERIOUS,
+    WEIGHT,
     Issue,
     PageSummary,
     SiteContext,
@@ -325,7 +326,7 @@ TOTAL_BYTE_WEIGHT_LIMIT = 4000 * 1024
 
 @site_rule(
     id="total-byte-weight",
-    categories=(LINKS,),
+    categories=(WEIGHT,),
     severity=MODERATE,
     tags=("performance",),
     title="Page is heavy to download",

@@ -9,7 +9,8 @@ Django): the model builds its choices from them.
 * **Category** is where a finding counts. A rule may count in several: Lighthouse's
   SEO category includes the accessibility audits ``document-title`` and
   ``image-alt`` (lighthouse ``core/config/default-config.js``), so an SEO filter or
-  score must see them as well.
+  score must see them as well. ``content`` holds the main-content rules (thin,
+  near-duplicate, language), ``weight`` what a page costs to download.
 * **Outcome** separates what is certainly wrong (axe's "violations") from what a
   person has to judge (axe's "incomplete", shown as ``needs_review``), which never
   lowers a score.
@@ -31,6 +32,8 @@ class Category(StrEnum):
     SEO = "seo"
     ACCESSIBILITY = "accessibility"
     LINKS = "links"
+    CONTENT = "content"
+    WEIGHT = "weight"
 
 
 class Outcome(StrEnum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from apps.analyses.models import Finding
+from apps.analyses.models import Finding, PageContent, Report
 from apps.analyses.selectors import finding_counts, incomplete_rules_for
 from apps.jobs.api.serializers import JOB_FIELDS, JobSerializer
 from apps.jobs.models import Page
@@ -25,10 +25,40 @@ class AnalysisSerializer(JobSerializer):
     incomplete_rules = serializers.SerializerMethodField(
         help_text="Rules that raised: their findings are missing where they did.")
     credential = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    scores = serializers.SerializerMethodField(
+        help_text="0-100 per category (seo, accessibility, content, links, weight): the mean of "
+        "the pages' scores; null until the analysis has succeeded, or for a category no rule "
+        "applied to. README \"Scores\" gives the formula.")
+    content = serializers.SerializerMethodField(
+        help_text="The main content in numbers: pages measured, words, thin pages, detected "
+        "languages, near-duplicate pairs (page, duplicate_of, similarity %); null until the "
+        "analysis has succeeded.")
+    versions = serializers.SerializerMethodField(
+        help_text="Versions of what decides the numbers (extractor, language model, formula).")
 
     class Meta(JobSerializer.Meta):
-        fields = [*JOB_FIELDS, "options", "credential", "findings", "incomplete_rules"]
+        fields = [*JOB_FIELDS, "options", "credential", "findings", "incomplete_rules",
+                  "scores", "content", "versions"]
         read_only_fields = fields
+
+    @staticmethod
+    def _report(job) -> Report | None:
+        try:
+            return job.report
+        except Report.DoesNotExist:
+            return None
+
+    def get_scores(self, job) -> dict[str, int | None] | None:
+        report = self._report(job)
+        return report.scores if report is not None else None
+
+    def get_content(self, job) -> dict | None:
+        report = self._report(job)
+        return report.content if report is not None else None
+
+    def get_versions(self, job) -> dict[str, str] | None:
+        report = self._report(job)
+        return report.versions if report is not None else None
 
     def get_findings(self, job) -> dict[str, int]:
         counts = getattr(job, "finding_counts", None)
@@ -50,7 +80,7 @@ class PageSerializer(serializers.ModelSerializer):
             "id", "url", "final_url", "depth", "status_code", "content_type", "redirect_chain",
             "size_bytes", "fetch_ms", "encoding", "title", "error", "source", "fetched_at",
             "findings_dropped", "findings_cap", "description", "h1", "canonical", "noindex",
-            "resources", "weight",
+            "resources", "weight", "content", "scores",
         ]
         read_only_fields = fields
 
@@ -72,6 +102,22 @@ class PageSerializer(serializers.ModelSerializer):
         help_text="html_bytes, resources, resources_sized and total_bytes (HTML plus the "
         "resources whose size a HEAD request learnt); null until the link check ran."
     )
+
+    content = serializers.SerializerMethodField(
+        help_text="Measures of the main content: words, sentences, language (detected), "
+        "language_declared, language_matches, reading_ease (Flesch, per language), grade "
+        "(Flesch-Kincaid, English), lix, thin, simhash; null for a page without HTML."
+    )
+    scores = serializers.SerializerMethodField(
+        help_text="0-100 per category for this page; null until the analysis has succeeded "
+        "and for pages that did not answer 2xx HTML."
+    )
+
+    def get_content(self, page) -> dict | None:
+        return page.facts.get("content")
+
+    def get_scores(self, page) -> dict[str, int | None] | None:
+        return page.facts.get("scores")
 
     def get_findings_cap(self, page) -> int:
         return settings.SITELENS_MAX_FINDINGS_PER_PAGE
@@ -95,6 +141,22 @@ class PageSerializer(serializers.ModelSerializer):
 
     def get_weight(self, page) -> dict[str, int] | None:
         return page.facts.get("weight")
+
+
+class PageDetailSerializer(PageSerializer):
+    markdown = serializers.SerializerMethodField(
+        help_text="The page's main content as Markdown (boilerplate removed); null for a page "
+        "without HTML.")
+
+    class Meta(PageSerializer.Meta):
+        fields = [*PageSerializer.Meta.fields, "links", "markdown"]
+        read_only_fields = fields
+
+    def get_markdown(self, page) -> str | None:
+        try:
+            return page.content.markdown
+        except PageContent.DoesNotExist:
+            return None
 
 
 class FindingSerializer(serializers.ModelSerializer):

@@ -6,16 +6,26 @@ stream) come from `apps.jobs.api.views.JobViewSet`.
 
 from __future__ import annotations
 
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from apps.analyses import services
 from apps.analyses.analyzers.taxonomy import CATEGORIES, OUTCOMES, SEVERITIES
 from apps.analyses.api.filters import AnalysisFilter, FindingFilter
-from apps.analyses.api.serializers import AnalysisSerializer, FindingSerializer, PageSerializer
+from apps.analyses.api.renderers import MarkdownRenderer
+from apps.analyses.api.serializers import (
+    AnalysisSerializer,
+    FindingSerializer,
+    PageDetailSerializer,
+    PageSerializer,
+)
+from apps.analyses.content_export import site_markdown
 from apps.analyses.models import Finding
 from apps.analyses.options import AnalysisRequestSerializer
 from apps.analyses.selectors import finding_counts_for, incomplete_rules_for
@@ -42,8 +52,9 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         # Only the analysis itself shows `retries`; sub-resources do not pay for them.
-        return queryset.prefetch_related("retries") if self.action in ("list", "retrieve") \
-            else queryset
+        if self.action in ("list", "retrieve", "create"):
+            return queryset.select_related("report").prefetch_related("retries")
+        return queryset
 
     def _with_counts(self, jobs: list[Job]) -> list[Job]:
         """Counts for many jobs in a fixed number of queries (no N+1)."""
@@ -114,6 +125,33 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
         job = self.get_object()
         page = self.paginate_queryset(Page.objects.filter(job=job).order_by("id"))
         return self.get_paginated_response(PageSerializer(page, many=True).data)
+
+    @extend_schema(responses={200: PageDetailSerializer, **ERRORS(401, 404)})
+    @action(detail=True, methods=["get"], url_path=r"pages/(?P<page_id>[0-9]+)",
+            filterset_class=None, pagination_class=None)
+    def page_detail(self, request, pk=None, page_id=None):
+        """One page: what the list shows, plus its outlinks and its main content as
+        Markdown."""
+        job = self.get_object()
+        page = (Page.objects.filter(job=job, pk=int(page_id)).select_related("content")
+                .first())
+        if page is None:
+            raise NotFound("No such page in this analysis.")
+        return Response(PageDetailSerializer(page).data)
+
+    @extend_schema(
+        responses={(200, "text/markdown"): OpenApiTypes.STR, **ERRORS(401, 404)},
+        description="The site's main content as one Markdown document: a short header, then "
+                    "one section per page in crawl order (its title, its URL, its main "
+                    "content), streamed as it is read.")
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None,
+            renderer_classes=[MarkdownRenderer, JSONRenderer])
+    def content(self, request, pk=None):
+        job = self.get_object()
+        response = StreamingHttpResponse(site_markdown(job),
+                                         content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = f'inline; filename="sitelens-{job.pk}.md"'
+        return response
 
     @extend_schema(
         parameters=[

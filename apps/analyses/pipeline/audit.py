@@ -16,7 +16,11 @@ from django.db import transaction
 
 from apps.accounts.crypto import CredentialKeyError
 from apps.analyses.analyzers import AnalysisResult, PageSummary, run_page_rules, run_site_rules
+from apps.analyses.analyzers.content import content_summary
 from apps.analyses.analyzers.facts import page_facts, page_weight
+from apps.analyses.analyzers.scores import applicable_rules, page_scores, site_scores
+from apps.analyses.analyzers.taxonomy import Outcome
+from apps.analyses.content import MainContent, extract_main, measure_page
 from apps.analyses.options import AnalysisOptions, InvalidOptions
 from apps.analyses.pipeline import store
 from apps.core.errors import ServiceError
@@ -53,9 +57,27 @@ class AuditRun:
     checked: dict[str, LinkStatus] = field(default_factory=dict)
 
 
-def analyse_page(crawled: CrawledPage) -> AnalysisResult:
-    """Every page rule on the page's one parsed tree (the crawler parsed it)."""
-    return run_page_rules(crawled, cap=settings.SITELENS_MAX_FINDINGS_PER_PAGE)
+@dataclass
+class PageWork:
+    """What one page yields: its findings, facts and main content."""
+
+    result: AnalysisResult
+    facts: dict
+    content: MainContent
+
+
+def analyse_page(crawled: CrawledPage) -> PageWork:
+    """Every consumer of the page's one parsed tree (the crawler parsed it): main-content
+    extraction and its measures, every page rule, the facts site rules compare."""
+    content = extract_main(crawled.document)
+    metrics = measure_page(crawled, content) if crawled.document is not None else None
+    result = run_page_rules(crawled, cap=settings.SITELENS_MAX_FINDINGS_PER_PAGE,
+                            content=content, metrics=metrics)
+    facts = page_facts(crawled)
+    if metrics is not None:
+        facts["content"] = metrics.as_dict()
+        facts["not_applicable"] = result.not_applicable
+    return PageWork(result=result, facts=facts, content=content)
 
 
 def validate(run: AuditRun) -> None:
@@ -108,11 +130,12 @@ def crawl(run: AuditRun) -> None:
 def _page(run: AuditRun, crawled: CrawledPage, *, pages_total: int) -> None:
     ctx = run.ctx
     with ctx.observer.phase("rules"):
-        result = analyse_page(crawled)
-        facts = page_facts(crawled)
+        work = analyse_page(crawled)
+    result = work.result
     with ctx.observer.phase("store_page"):
         stored = store.store_page(ctx, crawled, result, pages_total=pages_total,
-                                  stage=Stage.CRAWLING, facts=facts)
+                                  stage=Stage.CRAWLING, facts=work.facts,
+                                  markdown=work.content.markdown if crawled.is_html else None)
     for error in store.first_failures(result.errors, run.failed_rules):
         ctx.log(f"Rule {error.rule_id} failed on {error.page_url} ({error.error_type}); its "
                 "findings are missing where it fails (see incomplete_rules).", level="warning")
@@ -211,9 +234,33 @@ def site_analysis(run: AuditRun) -> None:
     for error in store.first_failures(result.errors, run.failed_rules):
         ctx.log(f"Site rule {error.rule_id} failed ({error.error_type}); its findings are "
                 "missing (see incomplete_rules).", level="warning")
-    with transaction.atomic():  # the site's findings and the outcome commit together
+    with ctx.observer.phase("scores"):
+        scores, content = _report(run, summaries, result)
+    with transaction.atomic():  # the site's findings, the report and the outcome commit together
         store.store_site_findings(ctx, result)
+        store.store_report(ctx.job, page_scores=scores, site_scores=site_scores(scores.values()),
+                           content=content)
         ctx.succeed()
+
+
+def _report(run: AuditRun, summaries: list[PageSummary], site: AnalysisResult
+            ) -> tuple[dict[str, dict], dict]:
+    """Each scored page's scores (url -> category -> score) and the content summary."""
+    job = run.ctx.job
+    failed = store.violated_rules(job)
+    for finding in site.findings:
+        if finding.outcome == Outcome.VIOLATION:
+            failed.setdefault(finding.page_url, set()).add(finding.rule_id)
+    errored = store.failed_rules_by_page(job)
+    site_errors = {error.rule_id for error in site.errors}
+    scores = {}
+    for page in summaries:
+        if not page.is_ok_html or "not_applicable" not in page.facts:
+            continue
+        rules = applicable_rules(not_applicable=page.facts["not_applicable"],
+                                 errored=errored.get(page.url, set()) | site_errors)
+        scores[page.url] = page_scores(rules, failed.get(page.url, ()))
+    return scores, content_summary(summaries)
 
 
 AUDIT_STEPS: list[Callable[[AuditRun], None]] = [validate, crawl, check_links, site_analysis]

@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
+from importlib.metadata import PackageNotFoundError, version
 
 from django.db import IntegrityError, transaction
 
 from apps.analyses.analyzers import AnalysisResult, PageSummary, RuleError
 from apps.analyses.analyzers import Finding as FoundIssue
-from apps.analyses.models import Finding, RuleFailure
+from apps.analyses.analyzers.scores import SCORE_VERSION
+from apps.analyses.analyzers.taxonomy import Outcome
+from apps.analyses.models import Finding, PageContent, Report, RuleFailure
 from apps.analyses.pipeline import payloads
 from apps.jobs.models import EventType, Job, Page
 from apps.jobs.runner import JobGone, RunContext
@@ -46,7 +49,8 @@ def failure_rows(job: Job, errors: Iterable[RuleError], page_id: int | None) -> 
 
 
 def store_page(ctx: RunContext, crawled: CrawledPage, result: AnalysisResult, *,
-               pages_total: int, stage: str, facts: dict | None = None) -> bool:
+               pages_total: int, stage: str, facts: dict | None = None,
+               markdown: str | None = None) -> bool:
     """Store one page with its findings, rule failures and events in one transaction,
     with the heartbeat that proves the job is still ours (JobCancelled / JobGone
     otherwise, and nothing is stored). False when an earlier attempt had stored it."""
@@ -67,6 +71,8 @@ def store_page(ctx: RunContext, crawled: CrawledPage, result: AnalysisResult, *,
                 facts=facts or {},
             )
             Finding.objects.bulk_create(finding_rows(job, result.findings, page.pk))
+            if markdown is not None:
+                PageContent.objects.create(page=page, job=job, markdown=markdown)
             if result.errors:
                 RuleFailure.objects.bulk_create(failure_rows(job, result.errors, page.pk))
             batch = [(EventType.PAGE, payloads.page_event(page, findings=len(result.findings)))]
@@ -133,3 +139,48 @@ def store_weights(job: Job, weights: dict[str, dict]) -> None:
     for page in pages:
         page.facts = {**page.facts, "weight": weights[page.url]}
     Page.objects.bulk_update(pages, ["facts"], batch_size=500)
+
+
+def violated_rules(job: Job) -> dict[str, set[str]]:
+    """Page URL -> ids of the rules with a violation stored on that page."""
+    failed: dict[str, set[str]] = {}
+    rows = (Finding.objects.filter(job=job, outcome=Outcome.VIOLATION)
+            .values_list("page_url", "rule_id").distinct())
+    for url, rule_id in rows:
+        failed.setdefault(url, set()).add(rule_id)
+    return failed
+
+
+def failed_rules_by_page(job: Job) -> dict[str, set[str]]:
+    """Page URL -> ids of the rules that crashed on it."""
+    failed: dict[str, set[str]] = {}
+    for url, rule_id in RuleFailure.objects.filter(job=job).values_list("page_url", "rule_id"):
+        failed.setdefault(url, set()).add(rule_id)
+    return failed
+
+
+def store_report(job: Job, *, page_scores: dict[str, dict], site_scores: dict,
+                 content: dict) -> Report:
+    """Each page's scores into its facts, and the analysis's report (call inside the
+    job's final transaction)."""
+    pages = list(Page.objects.filter(job=job, url__in=list(page_scores)).only("id", "url",
+                                                                              "facts"))
+    for page in pages:
+        page.facts = {**page.facts, "scores": page_scores[page.url]}
+    Page.objects.bulk_update(pages, ["facts"], batch_size=500)
+    report, _ = Report.objects.update_or_create(
+        job=job, defaults={"scores": site_scores, "content": content,
+                           "versions": versions()})
+    return report
+
+
+def versions() -> dict[str, str]:
+    """The versions of what decides the numbers: the same input with the same versions
+    gives the same report."""
+    found = {}
+    for name in ("sitelens", "trafilatura", "py3langid", "pyphen"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "unknown"
+    return {**found, "score": str(SCORE_VERSION)}

@@ -24,6 +24,27 @@ SOCIAL_METAS = (
 )
 
 
+#: Main content long enough not to be thin (over 200 words), in plain English.
+PROSE = (
+    "<p>Our town library opened its new reading room this spring, and the first weeks "
+    "have been busier than anyone expected. Families come in the morning for the story "
+    "hour, students take the long tables in the afternoon, and older readers stay late "
+    "with the newspapers and a cup of tea from the small kitchen by the entrance.</p>"
+    "<p>The room was built with money raised by neighbours over three years. They held "
+    "book sales, ran a summer fair and asked local shops to give what they could. The "
+    "builders kept the old brick walls and added tall windows facing the river, so the "
+    "light is soft for most of the day and the lamps are rarely needed before evening.</p>"
+    "<p>Librarians say the most popular shelves are the travel guides, the cookery books "
+    "and the growing collection of graphic novels. Children borrow picture books by the "
+    "armful, and the staff now run a weekly club where teenagers review new titles for "
+    "each other. Anyone who lives or works in the town can join for free with a proof "
+    "of address, and cards are ready the same day.</p>"
+    "<p>Opening hours are nine to seven on weekdays and ten to four on Saturdays. The "
+    "library is closed on Sundays and public holidays, but the returns box by the door "
+    "is open at all times, and renewals can be made by telephone during opening hours.</p>"
+)
+
+
 def html_doc(body: str = "", *, head: str | None = None, lang: str | None = "en") -> str:
     """A page that passes every rule except what `body`/`head` add (or leave out)."""
     if head is None:

@@ -23,7 +23,7 @@ from apps.analyses.analyzers import (
 from apps.analyses.analyzers.base import MINOR, SEO, SERIOUS, Registry
 from apps.analyses.analyzers.dom import css_selector, opening_tag
 from apps.web.types import CrawledPage, RedirectHop
-from tests.analyses.analyzers.helpers import URL, html_doc, make_page
+from tests.analyses.analyzers.helpers import PROSE, URL, html_doc, make_page
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -92,7 +92,7 @@ def test_it_fills_a_finding_from_the_rule_and_the_element():
 
 
 def test_it_reports_nothing_on_a_clean_page():
-    assert analyze_page(make_page(html_doc("<main><h1>Main topic</h1><p>Body text.</p></main>"))) == []
+    assert analyze_page(make_page(html_doc(f"<main><h1>Main topic</h1>{PROSE}</main>"))) == []
 
 
 def test_it_reports_a_shared_rule_once_counted_in_both_categories():

@@ -1,0 +1,153 @@
+"""Main-content extraction: trafilatura on the crawler's tree, with the fixes it needs.
+
+trafilatura (the reference extractor, Barbaresi 2021) decides what is main content:
+it drops navigation, headers, footers, sidebars, cookie and share widgets and
+related-link blocks, and falls back to readability- and jusText-style extraction
+when its own pass finds too little. It runs here on the HTML5 tree the crawler
+already built (the same tree the rules read, so no second parse and the right
+charset: apps.web.charset decoded the bytes), on a copy, after a preparation
+that fixes what it gets wrong on real pages:
+
+* HTML comments are removed *keeping the text after them*: trafilatura deletes a
+  comment with its tail, so `<a>…</a><!-- x --> and more text` lost "and more
+  text" (mdBook and many CMS templates put comments inside paragraphs).
+* Content hidden from everyone (`hidden`, inline `display:none` or
+  `visibility:hidden`) is removed: a browser shows none of it.
+* Links and images are made absolute against the document's base URL as a
+  browser resolves them (`<base href>` included); trafilatura's own joining
+  drops a path segment ("https://x#frag").
+* A heading's own permalink (`<h2><a href="#x">Title</a></h2>`) is unwrapped, so
+  the Markdown heading is "## Title", not a link to itself.
+
+The Markdown is trafilatura's CommonMark writer (headings, paragraphs, lists,
+tables, code blocks, block quotes, images with alt text, links).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urljoin
+
+import trafilatura
+from lxml import etree
+from trafilatura.xml import xmltotxt
+
+from apps.web.document import HtmlDocument
+
+_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+@dataclass(frozen=True)
+class MainContent:
+    """A page's main content: Markdown for reading, plain text for measuring, and the
+    prose alone (no code blocks, no tables) for readability."""
+
+    markdown: str
+    text: str
+    prose: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.text.strip()
+
+
+EMPTY = MainContent(markdown="", text="", prose="")
+
+
+def extract_main(document: HtmlDocument | None) -> MainContent:
+    """The main content of a parsed page (empty when there is none to find)."""
+    if document is None:
+        return EMPTY
+    tree = _prepared(document)
+    result = trafilatura.bare_extraction(
+        tree, url=document.url, output_format="python", include_comments=False,
+        include_tables=True, include_images=True, include_links=True,
+        include_formatting=True, with_metadata=False, deduplicate=False,
+    )
+    body = getattr(result, "body", None)
+    if body is None or not len(body) or not _own_text(body):
+        return EMPTY
+    plain = copy.deepcopy(body)
+    etree.strip_tags(plain, "ref")  # link texts stay, targets go
+    for graphic in list(plain.iter("graphic")):
+        _remove_keeping_tail(graphic)
+    text = xmltotxt(copy.deepcopy(plain), include_formatting=False).strip()
+    for block in [el for el in plain.iter("code", "table") if el.getparent() is not None
+                  and el.getparent().tag not in ("p", "item", "cell", "hi", "head", "quote")]:
+        _remove_keeping_tail(block)
+    prose = xmltotxt(plain, include_formatting=False).strip()
+    return MainContent(markdown=_markdown(body), text=text, prose=prose)
+
+
+def _own_text(body: etree._Element) -> bool:
+    """Whether the content has text outside links: link lists alone are navigation."""
+    bare = copy.deepcopy(body)
+    for ref in list(bare.iter("ref")):
+        _remove_keeping_tail(ref)
+    return bool("".join(bare.itertext()).strip())
+
+
+def _markdown(body: etree._Element) -> str:
+    """trafilatura's Markdown, with block quotes written as quotes (its writer prints a
+    quote as a plain paragraph)."""
+    quotes = {}
+    for quote in list(body.iter("quote")):
+        if quote.getparent() is None or any(a.tag == "quote" for a in quote.iterancestors()):
+            continue
+        inner = etree.Element("body")
+        inner.extend(copy.deepcopy(child) for child in quote)
+        inner.text = quote.text
+        quoted = xmltotxt(inner, include_formatting=True).strip()
+        token = f"SITELENSQUOTE{len(quotes)}X"
+        quotes[token] = "\n".join(f"> {line}" if line else ">" for line in quoted.splitlines())
+        placeholder = etree.Element("p")
+        placeholder.text = token
+        placeholder.tail = quote.tail
+        quote.getparent().replace(quote, placeholder)
+    markdown = xmltotxt(body, include_formatting=True).strip()
+    for token, quoted in quotes.items():
+        markdown = markdown.replace(token, quoted)
+    return markdown
+
+
+def _prepared(document: HtmlDocument) -> etree._Element:
+    """A copy of the page's tree made ready for trafilatura (see the module docstring)."""
+    tree = copy.deepcopy(document.tree)
+    etree.strip_tags(tree, etree.Comment)  # removes the comments, keeps their tails
+    for el in list(tree.iter()):
+        if not isinstance(el.tag, str):
+            continue  # processing instructions
+        if el.get("hidden") is not None or _HIDING_STYLE.search(el.get("style") or ""):
+            if el.getparent() is not None and el.tag not in ("html", "body"):
+                _remove_keeping_tail(el)
+    base = document.base_url
+    page = urldefrag(document.url)[0]
+    for el in tree.iter("a", "img"):
+        attr = "href" if el.tag == "a" else "src"
+        value = (el.get(attr) or "").strip()
+        if value and not value.lower().startswith(("javascript:", "data:", "mailto:", "tel:")):
+            try:
+                el.set(attr, urljoin(base, value))
+            except ValueError:
+                el.attrib.pop(attr, None)
+    for heading in tree.iter(*_HEADINGS):
+        for anchor in list(heading.iter("a")):
+            href = anchor.get("href") or ""
+            if not href or urldefrag(href)[0] == page:
+                anchor.drop_tag()
+    return tree
+
+
+def _remove_keeping_tail(el: etree._Element) -> None:
+    parent = el.getparent()
+    tail = el.tail
+    previous = el.getprevious()
+    parent.remove(el)
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail

@@ -1,0 +1,61 @@
+"""Content measures: words, language, readability by language, fingerprints."""
+
+import pytest
+
+from apps.analyses.content import THIN_CONTENT_WORDS, hamming_similarity, measure
+from apps.analyses.content.metrics import FLESCH, is_near_duplicate
+
+PLAIN = ("The cat sat on the mat. The dog ran to the park. We like the sun. "
+         "It is warm and the sky is blue. " * 4)
+HARD = ("Institutional accountability necessitates comprehensive documentation of "
+        "administrative responsibilities, organisational communication and operational "
+        "considerations. Contemporary governance frameworks increasingly emphasise "
+        "transparency, participation and sustainability throughout international "
+        "collaboration. ") * 3
+GERMAN = ("Der Laden ist an sechs Tagen in der Woche geöffnet und am Sonntag geschlossen. "
+          "Sie können uns besuchen, anrufen oder eine Nachricht über die Kontaktseite "
+          "schicken. Wir beantworten jede Nachricht möglichst am selben Tag. ") * 3
+
+
+def test_plain_english_reads_easy_and_dense_english_reads_hard():
+    plain, hard = measure(PLAIN, "en"), measure(HARD, "en")
+    assert plain.grade < 3 and plain.reading_ease > 90
+    assert hard.grade > 16 and hard.reading_ease < 10
+    assert plain.lix < 30 < 60 < hard.lix
+
+
+def test_flesch_kincaid_follows_its_formula():
+    text = "Go home now. " * 12  # 36 one-syllable words, 12 sentences
+    metrics = measure(text, "en")
+    assert metrics.words == 36 and metrics.sentences == 12
+    assert metrics.grade == 0.0  # 0.39*3 + 11.8*1 - 15.59 < 0, clamped
+    assert metrics.reading_ease == round(206.835 - 1.015 * 3 - 84.6 * 1, 1)
+
+
+def test_german_gets_amstads_flesch_and_lix_but_no_english_grade():
+    metrics = measure(GERMAN, "de")
+    assert metrics.language == "de" and metrics.language_matches is True
+    assert metrics.grade is None and metrics.reading_ease is not None and metrics.lix > 0
+    assert FLESCH["de"] == (180.0, 1.0, 58.5)
+
+
+def test_the_declared_language_is_compared_by_primary_subtag():
+    assert measure(PLAIN, "en-GB").language_matches is True
+    assert measure(GERMAN, "en").language_matches is False
+    assert measure(PLAIN, None).language_matches is None
+    assert measure("Too short to tell.", "en").language is None
+
+
+@pytest.mark.parametrize(("words", "thin"), [(THIN_CONTENT_WORDS - 1, True),
+                                             (THIN_CONTENT_WORDS, False)])
+def test_thin_content_is_below_the_documented_word_count(words, thin):
+    assert measure(" ".join(["word"] * words), "en").thin is thin
+
+
+def test_fingerprints_find_near_duplicates_and_tell_different_texts_apart():
+    base = measure(PLAIN + HARD, "en").simhash
+    edited = measure(PLAIN + HARD.replace("governance", "management", 1), "en").simhash
+    other = measure(GERMAN * 2, "de").simhash
+    assert is_near_duplicate(base, edited) and hamming_similarity(base, edited) >= 0.95
+    assert not is_near_duplicate(base, other)
+    assert measure("a few words only", "en").simhash is None
