@@ -1,8 +1,12 @@
 """Scores: Lighthouse's weighted pass/fail average, per category."""
 
 from apps.analyses.analyzers.base import Registry
-from apps.analyses.analyzers.scores import IMPACT_WEIGHTS, applicable_rules, page_scores, \
-    site_scores
+from apps.analyses.analyzers.scores import (
+    IMPACT_WEIGHTS,
+    applicable_rules,
+    page_scores,
+    site_scores,
+)
 from apps.analyses.analyzers.taxonomy import CATEGORIES
 
 
