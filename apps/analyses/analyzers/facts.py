@@ -9,6 +9,7 @@ as a small JSON object. Pure Python; no Django.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -19,6 +20,7 @@ from apps.web.urls import normalize_url
 MAX_ANCHORS = 1000  # link texts kept per page (for broken-link reports)
 MAX_RESOURCES = 200  # resource URLs kept per kind and page (for the weight check)
 MAX_TEXT = 120  # characters kept of each text
+MAX_HEADINGS = 40  # h1-h3 texts kept per page (for persona findability)
 
 
 def _clip(text: str) -> str:
@@ -61,6 +63,9 @@ def page_facts(page: CrawledPage, now: datetime | None = None) -> dict[str, Any]
     description = document.meta("description")
     facts["description"] = _clip(description) if description is not None else None
     facts["h1"] = [_clip(el.text_content()) for el in document.tree.iter("h1")][:10]
+    facts["headings"] = [_clip(el.text_content()) for el in document.tree.iter("h1", "h2", "h3")
+                         ][:MAX_HEADINGS]
+    facts["modified"] = modified_date(page)
     facts["canonical"] = canonical_url(page)
     anchors: dict[str, str] = {}
     for anchor in document.anchors:
@@ -71,6 +76,30 @@ def page_facts(page: CrawledPage, now: datetime | None = None) -> dict[str, Any]
     facts["anchors"] = anchors
     facts["resources"] = resources(document)
     return facts
+
+
+def modified_date(page: CrawledPage) -> str | None:
+    """When the page says it last changed, as an ISO date: `article:modified_time`,
+    then `article:published_time` (Open Graph), then the Last-Modified header."""
+    document = page.document
+    candidates = []
+    if document is not None:
+        for prop in ("article:modified_time", "article:published_time"):
+            for el in document.tree.iter("meta"):
+                if (el.get("property") or "").strip().lower() == prop and el.get("content"):
+                    candidates.append(el.get("content").strip())
+    for value in candidates:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).date().isoformat()
+        except ValueError:
+            continue
+    header = page.headers.get("last-modified")
+    if header:
+        try:
+            return parsedate_to_datetime(header).date().isoformat()
+        except (TypeError, ValueError):
+            return None
+    return None
 
 
 def _absolute(base: str, value: str) -> str | None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin
 
@@ -37,6 +38,7 @@ from trafilatura.xml import xmltotxt
 from apps.web.document import HtmlDocument
 
 _HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
+_WORDS = re.compile(r"\w+")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
@@ -58,18 +60,48 @@ EMPTY = MainContent(markdown="", text="", prose="")
 
 
 def extract_main(document: HtmlDocument | None) -> MainContent:
-    """The main content of a parsed page (empty when there is none to find)."""
+    """The main content of a parsed page (empty when there is none to find).
+
+    Two passes. trafilatura judges a page differently when it keeps links and images
+    (its link-density and caption heuristics change): on news pages the plain pass is
+    the more accurate, on documentation the rich pass keeps code listings the plain
+    one drops (benchmarks/extraction). So the rich pass (links and images kept) is
+    used when it keeps nearly everything the plain pass found (it may add text: code,
+    captions); otherwise the plain pass, whose Markdown then has no links or images.
+    """
     if document is None:
         return EMPTY
     tree = _prepared(document)
+    plain = _extract(copy.deepcopy(tree), document.url, rich=False)
+    rich = _extract(tree, document.url, rich=True)
+    if plain is None and rich is None:
+        return EMPTY
+    if rich is None or (plain is not None and not _keeps(_plain_texts(rich)[0],
+                                                         _plain_texts(plain)[0])):
+        body = plain
+    else:
+        body = rich
+    text, prose = _plain_texts(body)
+    return MainContent(markdown=_markdown(body), text=text, prose=prose)
+
+
+AGREEMENT = 0.02  # share of the plain pass's words the rich pass may lack
+
+
+def _extract(tree: etree._Element, url: str, *, rich: bool) -> etree._Element | None:
     result = trafilatura.bare_extraction(
-        tree, url=document.url, output_format="python", include_comments=False,
-        include_tables=True, include_images=True, include_links=True,
-        include_formatting=True, with_metadata=False, deduplicate=False,
+        tree, url=url, output_format="python", include_comments=False, include_tables=True,
+        include_images=rich, include_links=rich, include_formatting=True, with_metadata=False,
+        deduplicate=False,
     )
     body = getattr(result, "body", None)
     if body is None or not len(body) or not _own_text(body):
-        return EMPTY
+        return None
+    return body
+
+
+def _plain_texts(body: etree._Element) -> tuple[str, str]:
+    """The text of an extraction, and its prose (no code blocks, no tables)."""
     plain = copy.deepcopy(body)
     etree.strip_tags(plain, "ref")  # link texts stay, targets go
     for graphic in list(plain.iter("graphic")):
@@ -78,8 +110,13 @@ def extract_main(document: HtmlDocument | None) -> MainContent:
     for block in [el for el in plain.iter("code", "table") if el.getparent() is not None
                   and el.getparent().tag not in ("p", "item", "cell", "hi", "head", "quote")]:
         _remove_keeping_tail(block)
-    prose = xmltotxt(plain, include_formatting=False).strip()
-    return MainContent(markdown=_markdown(body), text=text, prose=prose)
+    return text, xmltotxt(plain, include_formatting=False).strip()
+
+
+def _keeps(candidate: str, reference: str) -> bool:
+    """Whether `candidate` has all but AGREEMENT of `reference`'s words."""
+    ours, theirs = Counter(_WORDS.findall(candidate)), Counter(_WORDS.findall(reference))
+    return sum((theirs - ours).values()) <= AGREEMENT * max(1, sum(theirs.values()))
 
 
 def _own_text(body: etree._Element) -> bool:
