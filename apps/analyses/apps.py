@@ -12,3 +12,6 @@ class AnalysesConfig(AppConfig):
         from apps.jobs import kinds
 
         kinds.register(kinds.JobKind(name=Kind.AUDIT, run=audit.run, summary=audit_summary))
+        for kind in (Kind.SINGLE, Kind.FOCUS_GROUP):
+            kinds.register(kinds.JobKind(name=kind, run=audit.run_with_personas,
+                                         summary=audit_summary))

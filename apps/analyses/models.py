@@ -97,7 +97,36 @@ class Report(models.Model):
     scores = models.JSONField(default=dict)  # category -> 0..100 or None
     content = models.JSONField(default=dict)
     versions = models.JSONField(default=dict)  # libraries whose versions affect the numbers
+    personas = models.JSONField(null=True, blank=True)  # the focus-group summary
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"report of job {self.job_id}"
+
+
+class PersonaReview(models.Model):
+    """One persona's review of an analysed site (a focus group has one per member)."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="persona_reviews")
+    member = models.PositiveSmallIntegerField(default=0)  # 0: the template
+    persona = models.JSONField()
+    varied = models.JSONField(default=dict)  # axis -> value, {} for the template
+    scores = models.JSONField()  # dimension -> 0..100
+    overall = models.PositiveSmallIntegerField()
+    weights = models.JSONField()
+    goal_pages = models.JSONField(default=list)  # page ids
+    path = models.JSONField(default=list)  # page ids, start page first
+    observations = models.JSONField(default=list)
+    thresholds_version = models.CharField(max_length=40)
+    # Written by the optional LLM reviewer from the review above; never changes a score.
+    narrative = models.TextField(blank=True)
+    narrative_model = models.CharField(max_length=200, blank=True)
+    narrative_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["job", "member"]
+        constraints = [models.UniqueConstraint(fields=["job", "member"],
+                                               name="one_review_per_member")]
+
+    def __str__(self) -> str:
+        return f"member {self.member} of job {self.job_id}"

@@ -22,6 +22,9 @@ from django.conf import settings
 from rest_framework import serializers
 
 from apps.accounts.credentials import CredentialSecretSerializer, no_newlines
+from apps.analyses.personas import terms
+from apps.analyses.personas.group import MAX_MEMBERS
+from apps.analyses.personas.thresholds import DEVICES, EXPERIENCE_LEVELS, NEEDS, NETWORKS
 from apps.core.api.serializers import StrictSerializer
 from apps.web.types import CrawlOptions
 from apps.web.urls import MAX_URL_LENGTH, normalize_url
@@ -33,11 +36,13 @@ MAX_PAGES_WHEN_WAITING = 10
 
 class Kind(StrEnum):
     AUDIT = "audit"
-    SINGLE = "single"  # persona review: not built yet
-    FOCUS_GROUP = "focus_group"  # not built yet
+    SINGLE = "single"  # the audit, then a review as one persona
+    FOCUS_GROUP = "focus_group"  # the audit, then a review by variations of a persona
 
 
-AVAILABLE_KINDS = (Kind.AUDIT,)
+PERSONA_KINDS = (Kind.SINGLE, Kind.FOCUS_GROUP)
+AVAILABLE_KINDS = (Kind.AUDIT, Kind.SINGLE, Kind.FOCUS_GROUP)
+DEFAULT_VARIATIONS = 5
 AVAILABLE_KIND_VALUES = [kind.value for kind in AVAILABLE_KINDS]
 
 
@@ -58,6 +63,8 @@ class AnalysisOptions:
     user_agent: str | None = None  # None: Sitelens's own
     concurrency: int = _CRAWL_DEFAULTS.concurrency
     delay_ms: int = _CRAWL_DEFAULTS.delay_ms
+    persona: dict | None = None  # PersonaSerializer's shape, for the persona kinds
+    num_variations: int | None = None  # focus groups: members, the template included
 
     def crawl_options(self) -> CrawlOptions:
         kwargs: dict[str, Any] = {
@@ -126,6 +133,46 @@ def _validate_patterns(patterns: list[str]) -> list[str]:
     return patterns
 
 
+class PersonaDetailsSerializer(StrictSerializer):
+    device = serializers.ChoiceField(choices=list(DEVICES), default="desktop")
+    connection = serializers.ChoiceField(
+        choices=list(NETWORKS), required=False,
+        help_text="A Lighthouse throttling preset; default slow-4g on mobile and tablet, "
+                  "broadband on desktop.")
+    accessibility_needs = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(NEEDS)), max_length=len(NEEDS), default=list)
+    language = serializers.RegexField(r"^[a-zA-Z]{2,3}$", required=False,
+                                      help_text="The reader's language (ISO 639-1).")
+    notes = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    def validate_accessibility_needs(self, value):
+        return sorted(set(value))
+
+    def validate_language(self, value):
+        return value.lower()
+
+
+class PersonaSerializer(StrictSerializer):
+    """Who reviews the site: a role, an experience level, a goal, a context, and
+    additional details (device, connection, accessibility needs, language)."""
+
+    role = serializers.CharField(max_length=100, validators=[no_newlines])
+    experience_level = serializers.ChoiceField(choices=list(EXPERIENCE_LEVELS))
+    primary_goal = serializers.CharField(max_length=300, validators=[no_newlines])
+    context = serializers.CharField(max_length=1000, required=False, allow_blank=True,
+                                    default="")
+    additional_details = PersonaDetailsSerializer(required=False)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not terms.goal_groups(attrs["primary_goal"]):
+            raise serializers.ValidationError({"primary_goal": [
+                "Say what the persona wants to do in a few words (e.g. “compare prices”)."]})
+        if "additional_details" not in attrs:
+            attrs["additional_details"] = PersonaDetailsSerializer().run_validation({})
+        return attrs
+
+
 class AnalysisRequestSerializer(StrictSerializer):
     """An analysis request (POST /analyses, /validate, /estimate; the form; the CLI).
 
@@ -133,8 +180,15 @@ class AnalysisRequestSerializer(StrictSerializer):
     """
 
     url = serializers.CharField(max_length=MAX_URL_LENGTH + 1)
-    kind = serializers.ChoiceField(choices=AVAILABLE_KIND_VALUES, default=Kind.AUDIT.value,
-                                   help_text="Only `audit` is available yet.")
+    kind = serializers.ChoiceField(
+        choices=AVAILABLE_KIND_VALUES, default=Kind.AUDIT.value,
+        help_text="`audit`; `single`: the audit reviewed as `persona`; `focus_group`: "
+                  "reviewed by `num_variations` variations of `persona`.")
+    persona = PersonaSerializer(required=False,
+                                help_text="Required for `single` and `focus_group`.")
+    num_variations = serializers.IntegerField(
+        min_value=1, max_value=MAX_MEMBERS, required=False,
+        help_text=f"Focus-group members, the template included (default {DEFAULT_VARIATIONS}).")
     max_pages = serializers.IntegerField(min_value=1, max_value=settings.SITELENS_MAX_PAGES_CAP,
                                          required=False)
     max_depth = serializers.IntegerField(min_value=0, max_value=settings.SITELENS_MAX_DEPTH_CAP,
@@ -165,6 +219,17 @@ class AnalysisRequestSerializer(StrictSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        kind = attrs.get("kind", Kind.AUDIT.value)
+        if kind in PERSONA_KINDS and "persona" not in attrs:
+            raise serializers.ValidationError({"persona": [f"A {kind} analysis needs a persona."]})
+        if kind == Kind.AUDIT and "persona" in attrs:
+            raise serializers.ValidationError({"persona": [
+                "An audit takes no persona: use kind single or focus_group."]})
+        if kind != Kind.FOCUS_GROUP and "num_variations" in attrs:
+            raise serializers.ValidationError({"num_variations": [
+                "Only a focus_group has variations."]})
+        if kind == Kind.FOCUS_GROUP:
+            attrs.setdefault("num_variations", DEFAULT_VARIATIONS)
         if "credential" in attrs and "auth" in attrs:
             raise serializers.ValidationError({"auth": ["Give a saved credential or inline "
                                                         "auth, not both."]})
@@ -183,7 +248,8 @@ class AnalysisRequestSerializer(StrictSerializer):
             include=tuple(data["include"]), exclude=tuple(data["exclude"]),
             respect_robots=data["respect_robots"], use_sitemap=data["use_sitemap"],
             user_agent=data.get("user_agent"), concurrency=data["concurrency"],
-            delay_ms=data["delay_ms"],
+            delay_ms=data["delay_ms"], persona=_plain(data.get("persona")),
+            num_variations=data.get("num_variations"),
         )
         return AnalysisRequest(url=data["url"], kind=Kind(data["kind"]), options=options,
                                credential_id=data.get("credential"), auth=data.get("auth"),
@@ -200,6 +266,15 @@ class AnalysisRequest:
     credential_id: int | None = None
     auth: dict | None = field(default=None, repr=False)  # {"kind", "secret": {...}}
     wait: int = 0
+
+
+def _plain(value):
+    """Validated serializer data as plain dicts and lists (JSON for the job's options)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 def validation_errors_text(errors: dict) -> str:

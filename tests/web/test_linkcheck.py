@@ -68,3 +68,11 @@ def test_nothing_is_started_after_the_time_budget():
                             budget_s=0.5, concurrency=1, clock=lambda: next(ticks))
     # clock: 0 at the start (deadline 0.5), 1 at the first submit check: nothing starts.
     assert report.checked == {} and report.skipped == 2
+
+
+def test_a_head_answer_larger_than_the_body_cap_still_gives_its_size():
+    with LocalHTTPServer() as server, client_for(server, max_bytes=1024) as client:
+        server.route("/big.jpg", Reply(200, b"j" * 700_000, {"Content-Type": "image/jpeg"}))
+        status = check_url(client, server.url("/big.jpg"))
+        assert (status.status, status.size, status.method) == (200, 700_000, "HEAD")
+        assert [r.method for r in server.requests] == ["HEAD"]

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -24,9 +29,10 @@ from apps.analyses.api.serializers import (
     FindingSerializer,
     PageDetailSerializer,
     PageSerializer,
+    PersonaReviewSerializer,
 )
 from apps.analyses.content_export import site_markdown
-from apps.analyses.models import Finding
+from apps.analyses.models import Finding, PersonaReview, Report
 from apps.analyses.options import AnalysisRequestSerializer
 from apps.analyses.selectors import finding_counts_for, incomplete_rules_for
 from apps.core.api.schema import ERRORS
@@ -138,6 +144,35 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
         if page is None:
             raise NotFound("No such page in this analysis.")
         return Response(PageDetailSerializer(page).data)
+
+    @extend_schema(responses={200: inline_serializer("PersonaReviews", fields={
+        "kind": serializers.CharField(),
+        "members": PersonaReviewSerializer(many=True),
+        "summary": serializers.JSONField(allow_null=True, help_text=(
+            "Focus groups: consensus, majority and divergent problems (with the members who "
+            "saw them and the axis that explains a split) and the spread of each dimension.")),
+    }), **ERRORS(401, 404)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def personas(self, request, pk=None):
+        """The persona reviews of a `single` or `focus_group` analysis (empty for an
+        audit, and until the analysis has succeeded)."""
+        job = self.get_object()
+        reviews = PersonaReview.objects.filter(job=job).order_by("member")
+        report = Report.objects.filter(job=job).only("personas").first()
+        return Response({"kind": job.kind,
+                         "members": PersonaReviewSerializer(reviews, many=True).data,
+                         "summary": report.personas if report is not None else None})
+
+    @extend_schema(responses={200: FindingSerializer, **ERRORS(401, 404)})
+    @action(detail=True, methods=["get"], url_path=r"findings/(?P<finding_id>[0-9]+)",
+            filterset_class=None, pagination_class=None)
+    def finding_detail(self, request, pk=None, finding_id=None):
+        """One finding (persona observations cite findings by these ids)."""
+        job = self.get_object()
+        finding = Finding.objects.filter(job=job, pk=int(finding_id)).first()
+        if finding is None:
+            raise NotFound("No such finding in this analysis.")
+        return Response(FindingSerializer(finding).data)
 
     @extend_schema(
         responses={(200, "text/markdown"): OpenApiTypes.STR, **ERRORS(401, 404)},

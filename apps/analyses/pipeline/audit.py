@@ -23,6 +23,7 @@ from apps.analyses.analyzers.taxonomy import Outcome
 from apps.analyses.content import MainContent, extract_main, measure_page
 from apps.analyses.options import AnalysisOptions, InvalidOptions
 from apps.analyses.pipeline import store
+from apps.analyses.pipeline.personas import review_personas
 from apps.core.errors import ServiceError
 from apps.core.outbound import guarded_client, target_check
 from apps.jobs.runner import RunContext
@@ -55,6 +56,9 @@ class AuditRun:
     failed_rules: set[str] = field(default_factory=set)
     summaries: list[PageSummary] | None = None  # the stored pages, once the crawl is over
     checked: dict[str, LinkStatus] = field(default_factory=dict)
+    # Steps that run inside the final transaction, after the site's findings and the
+    # report are stored (the persona kinds review the site there).
+    finishers: list[Callable[[AuditRun], None]] = field(default_factory=list)
 
 
 @dataclass
@@ -240,6 +244,8 @@ def site_analysis(run: AuditRun) -> None:
         store.store_site_findings(ctx, result)
         store.store_report(ctx.job, page_scores=scores, site_scores=site_scores(scores.values()),
                            content=content)
+        for finish in run.finishers:
+            finish(run)
         ctx.succeed()
 
 
@@ -266,13 +272,19 @@ def _report(run: AuditRun, summaries: list[PageSummary], site: AnalysisResult
 AUDIT_STEPS: list[Callable[[AuditRun], None]] = [validate, crawl, check_links, site_analysis]
 
 
-def run(ctx: RunContext) -> None:
-    """The `run` of the audit kind (registered in AnalysesConfig.ready)."""
+def run(ctx: RunContext, finishers: list[Callable[[AuditRun], None]] | None = None) -> None:
+    """The `run` of the audit kind (registered in AnalysesConfig.ready); the persona
+    kinds pass their review as a finisher."""
     try:
         options = AnalysisOptions.from_json(ctx.job.options)
     except InvalidOptions as exc:
         ctx.fail("invalid_options", f"The stored options cannot be read: {exc}")
-    audit = AuditRun(ctx=ctx, options=options)
+    audit = AuditRun(ctx=ctx, options=options, finishers=list(finishers or ()))
     for step in AUDIT_STEPS:
         step(audit)
+
+
+def run_with_personas(ctx: RunContext) -> None:
+    """The `run` of the `single` and `focus_group` kinds: the audit, then the review."""
+    run(ctx, finishers=[review_personas])
 

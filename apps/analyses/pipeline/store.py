@@ -19,6 +19,8 @@ from apps.analyses.analyzers import Finding as FoundIssue
 from apps.analyses.analyzers.scores import SCORE_VERSION
 from apps.analyses.analyzers.taxonomy import Outcome
 from apps.analyses.models import Finding, PageContent, Report, RuleFailure
+from apps.analyses.personas import terms
+from apps.analyses.personas.review import SiteData, SiteFinding, SitePage
 from apps.analyses.pipeline import payloads
 from apps.jobs.models import EventType, Job, Page
 from apps.jobs.runner import JobGone, RunContext
@@ -184,3 +186,42 @@ def versions() -> dict[str, str]:
         except PackageNotFoundError:
             found[name] = "unknown"
     return {**found, "score": str(SCORE_VERSION)}
+
+
+def site_data(job: Job) -> SiteData:
+    """What a persona review reads: the stored pages (with their main content's stems),
+    and the violations with their ids."""
+    markdown = dict(PageContent.objects.filter(job=job).values_list("page_id", "markdown"))
+    pages = []
+    for p in Page.objects.filter(job=job).order_by("id").values(
+            "id", "url", "title", "depth", "status_code", "content_type", "links", "facts",
+            "size_bytes"):
+        facts = p["facts"] or {}
+        content = facts.get("content") or {}
+        weight = facts.get("weight") or {}
+        resources = facts.get("resources") or {}
+        ok_html = (p["status_code"] is not None and 200 <= p["status_code"] < 300
+                   and p["id"] in markdown)
+        pages.append(SitePage(
+            id=p["id"], url=p["url"], title=p["title"] or "", depth=p["depth"], ok_html=ok_html,
+            links=tuple(p["links"] or ()), anchors=facts.get("anchors") or {},
+            headings=tuple(facts.get("headings") or facts.get("h1") or ()),
+            content_stems=frozenset(terms.stems(markdown.get(p["id"], ""),
+                                                content.get("language") or "en")),
+            words=content.get("words", 0), grade=content.get("grade"), lix=content.get("lix"),
+            language=content.get("language"),
+            total_bytes=weight.get("total_bytes", p["size_bytes"]),
+            resources=sum(len(urls) for urls in resources.values()),
+            modified=facts.get("modified"),
+        ))
+    findings = tuple(
+        SiteFinding(id=f["id"], page_id=f["page_id"], rule_id=f["rule_id"], severity=f["severity"])
+        for f in Finding.objects.filter(job=job, outcome=Outcome.VIOLATION).order_by("id")
+        .values("id", "page_id", "rule_id", "severity"))
+    started = job.started_at or job.created_at
+    return SiteData(start_url=job.url, analysed_on=started.date(), pages=tuple(pages),
+                    findings=findings)
+
+
+def store_focus_group(job: Job, summary: dict) -> None:
+    Report.objects.filter(job=job).update(personas=summary)

@@ -351,7 +351,9 @@ class GuardedClient:
                         method, body = "GET", None
                     current = target
                     continue  # the redirect body is never read; `finally` closes it
-                data = self._read_body(resp, deadline, watch, current)
+                # A HEAD response has no body, whatever its Content-Length says.
+                data = b"" if method == "HEAD" else self._read_body(resp, deadline, watch,
+                                                                    current)
                 fully_read = True
                 return FetchResult(
                     url=url,
