@@ -21,6 +21,7 @@ from apps.analyses.analyzers.taxonomy import Outcome
 from apps.analyses.models import Finding, PageContent, Report, RuleFailure
 from apps.analyses.personas import terms
 from apps.analyses.personas.review import SiteData, SiteFinding, SitePage
+from apps.analyses.personas.thresholds import THRESHOLDS_VERSION
 from apps.analyses.pipeline import payloads
 from apps.jobs.models import EventType, Job, Page
 from apps.jobs.runner import JobGone, RunContext
@@ -180,12 +181,12 @@ def versions() -> dict[str, str]:
     """The versions of what decides the numbers: the same input with the same versions
     gives the same report."""
     found = {}
-    for name in ("sitelens", "trafilatura", "py3langid", "pyphen"):
+    for name in ("sitelens", "trafilatura", "py3langid", "pyphen", "snowballstemmer"):
         try:
             found[name] = version(name)
         except PackageNotFoundError:
             found[name] = "unknown"
-    return {**found, "score": str(SCORE_VERSION)}
+    return {**found, "score": str(SCORE_VERSION), "persona_thresholds": THRESHOLDS_VERSION}
 
 
 def site_data(job: Job) -> SiteData:
