@@ -4,6 +4,7 @@ from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import views as accounts
+from apps.analyses.api import compat
 from apps.analyses.api.views import AnalysisViewSet
 from apps.core.api import system
 
@@ -32,5 +33,10 @@ urlpatterns = [
     slash_optional("auth/logout", accounts.LogoutView.as_view(), "logout"),
     slash_optional("auth/me", accounts.MeView.as_view(), "me"),
     slash_optional("health", system.HealthView.as_view(), "health"),
+    # The original persona service's endpoints (apps.analyses.api.compat).
+    slash_optional("analyze/single", compat.SingleView.as_view(), "compat-single"),
+    slash_optional("analyze/focus-group", compat.FocusGroupView.as_view(), "compat-focus-group"),
+    slash_optional(r"analysis/(?P<task_id>[0-9a-fA-F-]{36})", compat.TaskView.as_view(),
+                   "compat-task"),
     *router.urls,
 ]
