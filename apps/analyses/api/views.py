@@ -6,6 +6,8 @@ stream) come from `apps.jobs.api.views.JobViewSet`.
 
 from __future__ import annotations
 
+import uuid
+
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,6 +33,7 @@ from apps.analyses.api.serializers import (
     PageSerializer,
     PersonaReviewSerializer,
 )
+from apps.analyses.compare import compare as compare_analyses
 from apps.analyses.content_export import site_markdown
 from apps.analyses.models import Finding, PersonaReview, Report
 from apps.analyses.options import AnalysisRequestSerializer
@@ -162,6 +165,30 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
         return Response({"kind": job.kind,
                          "members": PersonaReviewSerializer(reviews, many=True).data,
                          "summary": report.personas if report is not None else None})
+
+    @extend_schema(
+        parameters=[OpenApiParameter("with", OpenApiTypes.UUID, required=True,
+                                     description="The other analysis (yours).")],
+        responses={200: OpenApiTypes.OBJECT, **ERRORS(400, 401, 404)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def compare(self, request, pk=None):
+        """This analysis against another of yours: findings new, fixed and unchanged
+        (matched by rule, page URL relative to the site and selector), score deltas per
+        category, pages added and removed. Lists stop at 500 per bucket; counts do not."""
+        job = self.get_object()
+        raw = request.query_params.get("with", "")
+        try:
+            other_id = uuid.UUID(raw)
+        except ValueError:
+            raise serializers.ValidationError({"with": ["Give the id of another analysis."]}) \
+                from None
+        if other_id == job.pk:
+            raise serializers.ValidationError({"with": ["Compare with another analysis, not "
+                                                        "with itself."]})
+        other = self.get_queryset().filter(pk=other_id).first()
+        if other is None:
+            raise NotFound("No such analysis to compare with.")
+        return Response(compare_analyses(job, other))
 
     @extend_schema(responses={200: FindingSerializer, **ERRORS(401, 404)})
     @action(detail=True, methods=["get"], url_path=r"findings/(?P<finding_id>[0-9]+)",
