@@ -64,3 +64,48 @@ def test_it_says_so_when_the_analysis_is_deleted_while_it_runs():
             override_settings(SITELENS_ALLOWED_TARGETS=site.host_port):
         with pytest.raises(CommandError, match="deleted while it ran"):
             call_command("analyze", site.url, "--max-pages", "8", "--json")
+
+
+def _persona_file(tmp_path, persona) -> str:
+    path = tmp_path / "persona.json"
+    path.write_text(json.dumps(persona), encoding="utf-8")
+    return str(path)
+
+
+def test_it_prints_the_persona_card_for_a_novice_with_a_screen_reader(shop, tmp_path, capsys):
+    from tests.analyses.personas.test_shop_review import NOVICE
+
+    call_command("analyze", shop.url("/"), "--max-pages", "20",
+                 "--persona", _persona_file(tmp_path, NOVICE))
+    out = capsys.readouterr().out
+    assert "Member 0: parent planning a holiday, novice, on mobile (slow-4g), uses screen reader" \
+        in out
+    assert "Goal: compare camera rental prices" in out
+    for dimension in ("findability", "comprehension", "access", "weight", "trust"):
+        assert f"│   {dimension}" in out
+    assert "reads at grade" in out and "label (critical)" in out
+    assert Job.objects.get().kind == "single"
+
+
+def test_it_runs_a_focus_group_and_prints_its_summary_as_json(shop, tmp_path, capsys):
+    from tests.analyses.personas.test_shop_review import NOVICE
+
+    call_command("analyze", shop.url("/"), "--max-pages", "20", "--json",
+                 "--persona", _persona_file(tmp_path, NOVICE), "--variations", "3")
+    result = json.loads(capsys.readouterr().out)
+    assert [p["member"] for p in result["personas"]] == [0, 1, 2]
+    assert result["focus_group"]["members"] == 3
+
+
+def test_it_refuses_a_bad_persona_file(shop, tmp_path):
+    with pytest.raises(CommandError, match="not valid JSON"):
+        bad = tmp_path / "bad.json"
+        bad.write_text("{nope", encoding="utf-8")
+        call_command("analyze", shop.url("/"), "--persona", str(bad))
+    with pytest.raises(CommandError, match="experience_level"):
+        call_command("analyze", shop.url("/"), "--persona",
+                     _persona_file(tmp_path, {"role": "x", "experience_level": "guru",
+                                              "primary_goal": "buy a camera"}))
+    with pytest.raises(CommandError, match="needs --persona"):
+        call_command("analyze", shop.url("/"), "--variations", "3")
+    assert not Job.objects.exists()

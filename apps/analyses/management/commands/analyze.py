@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import json as json_module
 import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.analyses import services
+from apps.analyses.models import PersonaReview, Report
 from apps.analyses.options import AnalysisRequestSerializer, validation_errors_text
 from apps.analyses.selectors import finding_counts
 from apps.core.errors import ServiceError
@@ -42,9 +44,22 @@ class Command(BaseCommand):
         parser.add_argument("--max-depth", type=int, default=None)
         parser.add_argument("--owner", default=CLI_USER, help="E-mail of the owning user.")
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+        parser.add_argument("--persona", metavar="FILE",
+                            help="A persona as JSON (role, experience_level, primary_goal, "
+                                 "context, additional_details): review the site as it.")
+        parser.add_argument("--variations", type=int, default=None, metavar="N",
+                            help="With --persona: a focus group of N members (1-20).")
 
-    def handle(self, *args, url, max_pages, max_depth, owner, json: bool, **options):
+    def handle(self, *args, url, max_pages, max_depth, owner, json: bool, persona=None,
+               variations=None, **options):
         data = {"url": url}
+        if persona is not None:
+            data["persona"] = _read_persona(persona)
+            data["kind"] = "focus_group" if variations is not None else "single"
+            if variations is not None:
+                data["num_variations"] = variations
+        elif variations is not None:
+            raise CommandError("--variations needs --persona.")
         if max_pages is not None:
             data["max_pages"] = max_pages
         if max_depth is not None:
@@ -73,6 +88,8 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _report(self, job: Job, *, as_json: bool) -> None:
+        reviews = list(PersonaReview.objects.filter(job=job).order_by("member"))
+        report = Report.objects.filter(job=job).first()
         counts = finding_counts(job)
         rules: dict[str, int] = {}
         for rule_id in job.findings.values_list("rule_id", flat=True):
@@ -82,11 +99,76 @@ class Command(BaseCommand):
                 "id": str(job.pk), "url": job.url, "status": job.status,
                 "pages": job.pages_done, "findings": counts, "rules": rules,
                 "error": {"code": job.error_code, "message": job.error} if job.error_code else None,
-            }, indent=2))
+                "scores": report.scores if report else None,
+                "personas": [{"member": r.member, "persona": r.persona, "scores": r.scores,
+                              "overall": r.overall, "observations": r.observations}
+                             for r in reviews],
+                "focus_group": report.personas if report else None,
+            }, indent=2, ensure_ascii=False))
             return
         self.stdout.write(f"{job.url}: {job.status} — {job.pages_done} pages")
         if job.error:
             self.stdout.write(f"error: {job.error}")
         self.stdout.write("findings: " + ", ".join(f"{n} {sev}" for sev, n in counts.items()))
+        if report is not None:
+            self.stdout.write("scores: " + ", ".join(f"{category} {score}" for category, score
+                                                     in report.scores.items()
+                                                     if score is not None))
         for rule_id, n in sorted(rules.items(), key=lambda item: -item[1]):
             self.stdout.write(f"  {n:5d}  {rule_id}")
+        for review in reviews:
+            self.stdout.write("")
+            self.stdout.write(persona_card(review))
+        if report is not None and report.personas:
+            self.stdout.write("")
+            self.stdout.write(focus_group_text(report.personas))
+
+
+def _read_persona(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = json_module.load(handle)
+    except OSError as exc:
+        raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+    except ValueError as exc:
+        raise CommandError(f"{path} is not valid JSON: {exc}.") from exc
+    if not isinstance(value, dict):
+        raise CommandError(f"{path} must hold a JSON object (a persona).")
+    return value
+
+
+def _bar(score: int, width: int = 20) -> str:
+    filled = round(width * score / 100)
+    return "█" * filled + "·" * (width - filled)
+
+
+def persona_card(review: PersonaReview) -> str:
+    """One persona's review as a terminal card: who, scores as bars, the problems."""
+    persona = review.persona
+    details = persona.get("additional_details") or {}
+    needs = ", ".join(n.replace("_", " ") for n in details.get("accessibility_needs") or [])
+    varied = ", ".join(f"{k}={v}" for k, v in review.varied.items())
+    lines = [
+        f"┌ Member {review.member}{f' ({varied})' if varied else ''}: {persona['role']}, "
+        f"{persona['experience_level']}, on {details.get('device')} ({details.get('connection')})"
+        + (f", uses {needs}" if needs else ""),
+        f"│ Goal: {persona['primary_goal']}",
+        f"│ Overall {review.overall:3d}",
+    ]
+    for dimension, score in review.scores.items():
+        lines.append(f"│   {dimension:<13} {score:3d} {_bar(score)}")
+    problems = [o for o in review.observations if o["kind"] == "problem"]
+    lines.append(f"│ Problems ({len(problems)}):")
+    for observation in problems:
+        lines.append(f"│   - {observation['message']}")
+    lines.append("└" + "─" * 40)
+    return "\n".join(lines)
+
+
+def focus_group_text(summary: dict) -> str:
+    lines = [f"Focus group of {summary['members']} members"]
+    for bucket in ("consensus", "majority", "divergent"):
+        for entry in summary[bucket]:
+            why = f" — {entry['explained_by']}" if entry.get("explained_by") else ""
+            lines.append(f"  [{bucket}] {entry['seen_by']}: {entry['message']}{why}")
+    return "\n".join(lines)
