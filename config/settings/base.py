@@ -262,6 +262,14 @@ SITELENS_LINK_CHECK_MAX = env_int("SITELENS_LINK_CHECK_MAX", 200, minimum=0)
 SITELENS_RESOURCE_CHECK_MAX = env_int("SITELENS_RESOURCE_CHECK_MAX", 300, minimum=0)
 SITELENS_LINK_CHECK_SECONDS = env_int("SITELENS_LINK_CHECK_SECONDS", 60, minimum=1)
 SITELENS_MAX_DEPTH_CAP = 20
+# The optional LLM reviewer: any OpenAI-compatible chat-completions API. Off unless
+# SITELENS_LLM_URL is set (the API's base, e.g. https://host/v1). It writes a narrative
+# for each persona review, stored apart and labelled as generated; it never changes a
+# score, and its failure leaves the analysis succeeded. The key is never logged.
+SITELENS_LLM_URL = env_str("SITELENS_LLM_URL")
+SITELENS_LLM_MODEL = env_str("SITELENS_LLM_MODEL", "gpt-4o-mini")
+SITELENS_LLM_API_KEY = env_str("SITELENS_LLM_API_KEY")
+SITELENS_LLM_TIMEOUT = env_int("SITELENS_LLM_TIMEOUT", 30, minimum=1)
 # The default plan, seeded by a migration and used for users without a plan. A
 # self-hosted install serves its operator, so the defaults are generous; lower them
 # for an install that strangers can sign up to.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from apps.analyses.models import PersonaReview
+from apps.analyses.narrative import enqueue_narratives
 from apps.analyses.options import Kind
 from apps.analyses.personas.group import members, summary
 from apps.analyses.personas.persona import Persona
@@ -38,6 +39,7 @@ def review_personas(run) -> None:
     ])
     if job.kind == Kind.FOCUS_GROUP:
         store.store_focus_group(job, summary(group, reviews))
+    enqueue_narratives(job)
     run.ctx.log(f"Reviewed as {len(group)} persona{'s' if len(group) > 1 else ''}: overall "
                 + ", ".join(str(result.overall) for result in reviews) + ".")
 
