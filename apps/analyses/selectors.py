@@ -11,7 +11,7 @@ from collections import defaultdict
 from django.db.models import Count, Min
 
 from apps.analyses.analyzers.taxonomy import Outcome, Severity
-from apps.analyses.models import Finding, RuleFailure
+from apps.analyses.models import Finding, PersonaReview, Report, RuleFailure
 from apps.jobs.models import Job
 
 MAX_PAGE_URLS = 10
@@ -62,6 +62,14 @@ def incomplete_rules_for(jobs) -> dict:
 
 
 def audit_summary(job: Job) -> dict:
-    """What the final `completed` / `failed` event of an audit adds."""
-    return {"findings": finding_counts(job),
-            "incomplete_rules": len(incomplete_rules_for([job])[job.pk])}
+    """What the final `completed` / `failed` event of an analysis adds: counts, the
+    site's scores, and each persona's overall score (persona kinds)."""
+    report = Report.objects.filter(job=job).only("scores").first()
+    summary = {"findings": finding_counts(job),
+               "incomplete_rules": len(incomplete_rules_for([job])[job.pk]),
+               "scores": report.scores if report is not None else None}
+    overall = list(PersonaReview.objects.filter(job=job).order_by("member")
+                   .values_list("overall", flat=True))
+    if overall:
+        summary["personas"] = overall
+    return summary

@@ -122,28 +122,21 @@ class _Create(APIView):
                         status=status.HTTP_202_ACCEPTED)
 
 
-class SingleView(_Create):
-    kind = Kind.SINGLE
+def _create_view(kind: Kind, description: str) -> type[_Create]:
+    def post(self, request):  # a function of its own: extend_schema annotates it
+        return _Create.post(self, request)
 
-    @extend_schema(request=CompatRequestSerializer, responses={202: TaskAccepted,
-                                                                **ERRORS(400, 401, 429)},
-                   tags=["compatibility"],
-                   description="The original service's single-persona review "
-                               "(a `kind: single` analysis; `num_variations` is ignored).")
-    def post(self, request):
-        return super().post(request)
+    schema = extend_schema(request=CompatRequestSerializer,
+                           responses={202: TaskAccepted, **ERRORS(400, 401, 429)},
+                           tags=["compatibility"], description=description)
+    name = f"Compat{kind.value.title().replace('_', '')}View"
+    return type(name, (_Create,), {"kind": kind, "post": schema(post)})
 
 
-class FocusGroupView(_Create):
-    kind = Kind.FOCUS_GROUP
-
-    @extend_schema(request=CompatRequestSerializer, responses={202: TaskAccepted,
-                                                                **ERRORS(400, 401, 429)},
-                   tags=["compatibility"],
-                   description="The original service's focus group "
-                               "(a `kind: focus_group` analysis).")
-    def post(self, request):
-        return super().post(request)
+SingleView = _create_view(Kind.SINGLE, "The original service's single-persona review (a "
+                                       "`kind: single` analysis; `num_variations` is ignored).")
+FocusGroupView = _create_view(Kind.FOCUS_GROUP, "The original service's focus group (a "
+                                                "`kind: focus_group` analysis).")
 
 
 def compat_result(job: Job) -> dict | None:

@@ -154,6 +154,8 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
         "summary": serializers.JSONField(allow_null=True, help_text=(
             "Focus groups: consensus, majority and divergent problems (with the members who "
             "saw them and the axis that explains a split) and the spread of each dimension.")),
+        "versions": serializers.JSONField(allow_null=True, help_text=(
+            "Versions of what decides the numbers (libraries, score formula, thresholds).")),
     }), **ERRORS(401, 404)})
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def personas(self, request, pk=None):
@@ -161,10 +163,11 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
         audit, and until the analysis has succeeded)."""
         job = self.get_object()
         reviews = PersonaReview.objects.filter(job=job).order_by("member")
-        report = Report.objects.filter(job=job).only("personas").first()
+        report = Report.objects.filter(job=job).only("personas", "versions").first()
         return Response({"kind": job.kind,
                          "members": PersonaReviewSerializer(reviews, many=True).data,
-                         "summary": report.personas if report is not None else None})
+                         "summary": report.personas if report is not None else None,
+                         "versions": report.versions if report is not None else None})
 
     @extend_schema(
         parameters=[OpenApiParameter("with", OpenApiTypes.UUID, required=True,

@@ -325,15 +325,18 @@ def _trust(persona, site, groups, language, goal, path, out) -> int:
         penalty += t.TRUST_MISSING_PENALTY
         out.append(Observation("trust:no-https", "trust", "problem",
                                f"The site is served over plain HTTP ({site.data.start_url}): "
-                               "browsers mark it “Not secure”."))
+                               "browsers mark it “Not secure”.",
+                               pages=(site.start.id,) if site.start is not None else ()))
     dated = sorted(p.modified for p in site.pages if p.modified)
     if not dated:
         out.append(Observation("trust:undated", "trust", "note",
                                "No page says when it was last changed."))
     elif (site.data.analysed_on - date.fromisoformat(dated[-1])).days > t.FRESH_DAYS:
         penalty += t.TRUST_STALE_PENALTY
+        newest = next(p for p in site.pages if p.modified == dated[-1])
         out.append(Observation("trust:stale", "trust", "problem",
-                               f"The newest page is dated {dated[-1]}, over a year ago."))
+                               f"The newest page ({newest.url}) is dated {dated[-1]}, over a "
+                               "year ago.", pages=(newest.id,)))
     broken = sorted((f for page in path for f in site.findings_on.get(page.id, ())
                      if f.rule_id == "broken-link"), key=lambda f: f.id)
     if broken:

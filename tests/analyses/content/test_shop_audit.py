@@ -88,3 +88,26 @@ def test_a_page_of_another_analysis_is_not_found(api, audit, other_api):
     response = other_api.get(f"/api/v1/analyses/{audit.pk}/pages/{page.pk}")
     assert response.status_code == 404 and "markdown" not in response.json()
     assert other_api.get(f"/api/v1/analyses/{audit.pk}/content").status_code == 404
+
+
+def test_a_page_that_declares_no_charset_is_decoded_right_through_the_crawler(
+        api, shop, django_capture_on_commit_callbacks):
+    from tests.support.http_server import Reply
+
+    text = ("<html><head><title>Crème brûlée</title></head><body><main><h1>Crème brûlée</h1>"
+            + "<p>Une crème brûlée à la française, préparée avec des œufs frais.</p>"
+            + "".join(f"<p>Étape {n} : versez la crème dans {n} ramequins, puis laissez-les "
+                      f"reposer {n * 5} minutes au réfrigérateur avant de caraméliser.</p>"
+                      for n in range(1, 8))
+            + "</main></body></html>")
+    shop.route("/recette", Reply(200, text.encode("windows-1252"),
+                                 {"Content-Type": "text/html"}))  # no charset anywhere
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/api/v1/analyses", {"url": shop.url("/recette"), "max_pages": 1},
+                            format="json")
+    job = Job.objects.get(pk=response.json()["id"])
+    page = Page.objects.get(job=job)
+    body = api.get(f"/api/v1/analyses/{job.pk}/pages/{page.pk}").json()
+    assert body["markdown"].startswith("# Crème brûlée")
+    assert "préparée avec des œufs frais" in body["markdown"]
+    assert body["content"]["language"] == "fr"

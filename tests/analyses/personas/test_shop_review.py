@@ -79,3 +79,13 @@ def test_an_expert_on_a_desktop_meets_none_of_the_novices_problems(
             if o["key"].startswith("findability:no-scent")} == {"note"}
     assert review.scores["comprehension"] == 100 and review.scores["weight"] == 100
     assert review.overall > 80
+
+
+def test_the_final_event_and_the_personas_answer_carry_scores_and_versions(api, novice):
+    job, review = novice
+    completed = job.events.filter(type="completed").get()
+    assert completed.data["personas"] == [review.overall]
+    assert set(completed.data["scores"]) >= {"seo", "accessibility", "content"}
+    body = api.get(f"/api/v1/analyses/{job.pk}/personas").json()
+    assert body["versions"]["persona_thresholds"] == review.thresholds_version
+    assert {"trafilatura", "py3langid", "snowballstemmer"} <= set(body["versions"])
