@@ -1,9 +1,11 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
-# html5-parser and lxml must link the same libxml2, so lxml is built against Debian's.
+# html5-parser and lxml must link the same libxml2, so lxml is built against Debian's;
+# Pango, HarfBuzz and a font are for the PDF export (WeasyPrint).
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev libxml2-dev \
-      libxslt1-dev zlib1g-dev && rm -rf /var/lib/apt/lists/*
+      libxslt1-dev zlib1g-dev libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+      fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN PIP_NO_BINARY=lxml pip install --no-cache-dir -e . && python manage.py collectstatic --noinput
 EXPOSE 8000

@@ -7,6 +7,7 @@ from apps.accounts.api import views as accounts
 from apps.analyses.api import compat
 from apps.analyses.api.views import AnalysisViewSet
 from apps.core.api import system
+from apps.exports.api import views as exports
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -19,6 +20,7 @@ router = OptionalSlashRouter()
 router.register("analyses", AnalysisViewSet, basename="analysis")
 router.register("auth/api-keys", accounts.ApiKeyViewSet, basename="api-key")
 router.register("credentials", accounts.CredentialViewSet, basename="credential")
+router.register("exports", exports.ExportViewSet, basename="export")
 
 
 def slash_optional(route: str, view, name: str):
@@ -38,5 +40,10 @@ urlpatterns = [
     slash_optional("analyze/focus-group", compat.FocusGroupView.as_view(), "compat-focus-group"),
     slash_optional(r"analysis/(?P<task_id>[0-9a-fA-F-]{36})", compat.TaskView.as_view(),
                    "compat-task"),
+    slash_optional(r"analyses/(?P<pk>[0-9a-fA-F-]{36})/exports",
+                   exports.AnalysisExportsView.as_view(), "analysis-exports"),
+    slash_optional(r"exports/download/(?P<token>[^/]+)", exports.SignedDownloadView.as_view(),
+                   "export-signed-download"),
+    re_path(r"^schema/export\.json$", exports.export_schema, name="export-schema"),
     *router.urls,
 ]

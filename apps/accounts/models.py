@@ -37,6 +37,8 @@ class Plan(models.Model):
     max_pages_per_analysis = models.PositiveIntegerField(default=500)
     max_concurrent_analyses = models.PositiveIntegerField(default=3)
     api_rate_per_minute = models.PositiveIntegerField(default=120)
+    # How long an export's file is kept (and its download link can be signed for).
+    export_retention_days = models.PositiveIntegerField(default=7)
 
     def __str__(self) -> str:
         return self.name

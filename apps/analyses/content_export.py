@@ -8,7 +8,7 @@ batch as it is read instead of buffering the document.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 from asgiref.sync import sync_to_async
 
@@ -47,4 +47,16 @@ async def site_markdown(job: Job) -> AsyncIterator[bytes]:
         if not rows:
             return
         yield "".join(section(url, title, markdown) for _, url, title, markdown in rows).encode()
+        after = rows[-1][0]
+
+
+def site_sections(job: Job) -> Iterator[str]:
+    """The same sections, read synchronously (for exports, which run in the worker)."""
+    after = 0
+    while True:
+        rows = _batch(job.pk, after)
+        if not rows:
+            return
+        for _, url, title, markdown in rows:
+            yield section(url, title, markdown)
         after = rows[-1][0]

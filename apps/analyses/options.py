@@ -22,6 +22,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from apps.accounts.credentials import CredentialSecretSerializer, no_newlines
+from apps.analyses import outputs
 from apps.analyses.personas import terms
 from apps.analyses.personas.group import MAX_MEMBERS
 from apps.analyses.personas.thresholds import DEVICES, EXPERIENCE_LEVELS, NEEDS, NETWORKS
@@ -65,6 +66,7 @@ class AnalysisOptions:
     delay_ms: int = _CRAWL_DEFAULTS.delay_ms
     persona: dict | None = None  # PersonaSerializer's shape, for the persona kinds
     num_variations: int | None = None  # focus groups: members, the template included
+    exports: tuple[str, ...] = ()  # output formats built when the analysis succeeds
 
     def crawl_options(self) -> CrawlOptions:
         kwargs: dict[str, Any] = {
@@ -80,6 +82,7 @@ class AnalysisOptions:
     def to_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         data["include"], data["exclude"] = list(self.include), list(self.exclude)
+        data["exports"] = list(self.exports)
         return data
 
     @classmethod
@@ -90,7 +93,7 @@ class AnalysisOptions:
             raise InvalidOptions(f"unknown option(s): {', '.join(unknown)}")
         values = dict(data)
         try:
-            for name in ("include", "exclude"):
+            for name in ("include", "exclude", "exports"):
                 if name in values:
                     values[name] = tuple(values[name] or ())
             return cls(**values)
@@ -186,6 +189,10 @@ class AnalysisRequestSerializer(StrictSerializer):
                   "reviewed by `num_variations` variations of `persona`.")
     persona = PersonaSerializer(required=False,
                                 help_text="Required for `single` and `focus_group`.")
+    exports = serializers.ListField(
+        child=serializers.CharField(max_length=20), max_length=10, default=list,
+        help_text="Formats to build when the analysis succeeds (see POST "
+                  "/analyses/{id}/exports), e.g. [\"json\", \"sarif\"].")
     num_variations = serializers.IntegerField(
         min_value=1, max_value=MAX_MEMBERS, required=False,
         help_text=f"Focus-group members, the template included (default {DEFAULT_VARIATIONS}).")
@@ -216,6 +223,14 @@ class AnalysisRequestSerializer(StrictSerializer):
 
     def validate_url(self, value: str) -> str:
         return validate_target_url(value)
+
+    def validate_exports(self, value: list[str]) -> list[str]:
+        known = outputs.names()
+        unknown = [name for name in value if name not in known]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown format(s): {', '.join(unknown)}. Known: {', '.join(known)}.")
+        return list(dict.fromkeys(value))
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -249,7 +264,7 @@ class AnalysisRequestSerializer(StrictSerializer):
             respect_robots=data["respect_robots"], use_sitemap=data["use_sitemap"],
             user_agent=data.get("user_agent"), concurrency=data["concurrency"],
             delay_ms=data["delay_ms"], persona=_plain(data.get("persona")),
-            num_variations=data.get("num_variations"),
+            num_variations=data.get("num_variations"), exports=tuple(data["exports"]),
         )
         return AnalysisRequest(url=data["url"], kind=Kind(data["kind"]), options=options,
                                credential_id=data.get("credential"), auth=data.get("auth"),

@@ -53,3 +53,8 @@ def _send(job, transition: str) -> None:
         if isinstance(result, Exception):
             logger.error("job %s: %s receiver %r failed: %r", job.pk, transition, receiver,
                          result, exc_info=result)
+
+
+#: Sent with `export` when an export's file is ready (notifications and webhooks
+#: subscribe; the exports app never names them).
+export_ready = Signal()

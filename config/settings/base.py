@@ -148,6 +148,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded and generated files (exports) go through Django's storage API: the local
+# filesystem by default; any django-storages backend through STORAGES["default"].
+MEDIA_ROOT = Path(env_str("SITELENS_MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": env_str("SITELENS_STORAGE_BACKEND",
+                                   "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing root
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True  # serve from app dirs without collectstatic in the embedded default
@@ -267,6 +275,11 @@ SITELENS_MAX_DEPTH_CAP = 20
 # for each persona review, stored apart and labelled as generated; it never changes a
 # score, and its failure leaves the analysis succeeded. The key is never logged.
 SITELENS_LLM_URL = env_str("SITELENS_LLM_URL")
+# Signed export download links stay valid this long (and never past the export's expiry).
+SITELENS_EXPORT_LINK_SECONDS = env_int("SITELENS_EXPORT_LINK_SECONDS", 24 * 3600, minimum=60)
+# Exports are deleted (file and row) this long after they were made, unless the user's
+# plan says otherwise (Plan.export_retention_days).
+SITELENS_EXPORT_HTML_MAX_FINDINGS = 5000  # the HTML/PDF report lists at most this many
 SITELENS_LLM_MODEL = env_str("SITELENS_LLM_MODEL", "gpt-4o-mini")
 SITELENS_LLM_API_KEY = env_str("SITELENS_LLM_API_KEY")
 SITELENS_LLM_TIMEOUT = env_int("SITELENS_LLM_TIMEOUT", 30, minimum=1)
@@ -291,5 +304,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"},
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

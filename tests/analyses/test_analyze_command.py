@@ -109,3 +109,26 @@ def test_it_refuses_a_bad_persona_file(shop, tmp_path):
     with pytest.raises(CommandError, match="needs --persona"):
         call_command("analyze", shop.url("/"), "--variations", "3")
     assert not Job.objects.exists()
+
+
+def test_it_writes_an_export_format_to_a_file(shop, tmp_path, capsys):
+    import xml.etree.ElementTree as ET
+
+    target = tmp_path / "report.sarif"
+    call_command("analyze", shop.url("/"), "--max-pages", "5", "--format", "sarif",
+                 "--output", str(target))
+    log = json.loads(target.read_text())
+    assert log["version"] == "2.1.0" and log["runs"][0]["results"]
+    assert f"wrote sarif to {target}" in capsys.readouterr().out
+    junit = tmp_path / "report.xml"
+    call_command("analyze", shop.url("/"), "--max-pages", "5", "--format", "junit",
+                 "--output", str(junit))
+    assert ET.parse(junit).getroot().tag == "testsuites"
+
+
+def test_it_refuses_an_unknown_format_before_crawling(shop, tmp_path):
+    with pytest.raises(CommandError, match="Unknown format"):
+        call_command("analyze", shop.url("/"), "--format", "docx", "--output", "x")
+    with pytest.raises(CommandError, match="needs --output"):
+        call_command("analyze", shop.url("/"), "--format", "json")
+    assert not Job.objects.exists()

@@ -18,6 +18,7 @@ _CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "throttled",
@@ -84,3 +85,8 @@ def json_error_view(status_code: int, code: str, message: str):
         return JsonResponse(error_body(code, message), status=status_code)
 
     return view
+
+
+def error_response(status_code: int, code: str, message: str, details: dict | None = None):
+    """A DRF Response in the one error shape, for views that answer an error directly."""
+    return Response(error_body(code, message, details), status=status_code)

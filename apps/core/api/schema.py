@@ -25,6 +25,7 @@ DESCRIPTIONS = {
     403: "Forbidden",
     404: "Not found (or not yours)",
     409: "Conflict with the current state",
+    410: "Gone (expired or deleted)",
     413: "Request body too large",
     415: "Unsupported media type (send application/json)",
     429: "Too many requests or analyses (see Retry-After)",

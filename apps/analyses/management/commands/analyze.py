@@ -9,7 +9,7 @@ import sys
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.analyses import services
+from apps.analyses import outputs, services
 from apps.analyses.models import PersonaReview, Report
 from apps.analyses.options import AnalysisRequestSerializer, validation_errors_text
 from apps.analyses.selectors import finding_counts
@@ -49,9 +49,15 @@ class Command(BaseCommand):
                                  "context, additional_details): review the site as it.")
         parser.add_argument("--variations", type=int, default=None, metavar="N",
                             help="With --persona: a focus group of N members (1-20).")
+        parser.add_argument("--format", dest="output_format", default=None,
+                            help="Also write the result in this export format (json, csv, "
+                                 "csv-pages, markdown, html, pdf, sarif, junit).")
+        parser.add_argument("--output", default=None, metavar="FILE",
+                            help="With --format: where to write it ('-' for stdout).")
 
     def handle(self, *args, url, max_pages, max_depth, owner, json: bool, persona=None,
-               variations=None, **options):
+               variations=None, output_format=None, output=None, **options):
+        writer = _writer(output_format, output)
         data = {"url": url}
         if persona is not None:
             data["persona"] = _read_persona(persona)
@@ -83,9 +89,23 @@ class Command(BaseCommand):
         if ran is None:
             raise CommandError(f"Another worker took the analysis over ({finished.worker}); "
                                f"follow it with the API: /api/v1/analyses/{finished.pk}")
-        self._report(finished, as_json=json)
+        if writer is not None and finished.status == Status.SUCCEEDED:
+            self._write(finished, writer, output)
+        else:
+            self._report(finished, as_json=json)
         if finished.status != Status.SUCCEEDED:
             sys.exit(1)
+
+    def _write(self, job: Job, writer: outputs.Output, output: str) -> None:
+        if output == "-":
+            self.stdout.flush()
+            writer.write(job, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+            return
+        with open(output, "wb") as handle:
+            writer.write(job, handle)
+        self._report(job, as_json=False)
+        self.stdout.write(f"wrote {writer.name} to {output}")
 
     def _report(self, job: Job, *, as_json: bool) -> None:
         reviews = list(PersonaReview.objects.filter(job=job).order_by("member"))
@@ -122,6 +142,19 @@ class Command(BaseCommand):
         if report is not None and report.personas:
             self.stdout.write("")
             self.stdout.write(focus_group_text(report.personas))
+
+
+def _writer(name: str | None, output: str | None) -> outputs.Output | None:
+    if name is None:
+        if output is not None:
+            raise CommandError("--output needs --format.")
+        return None
+    writer = outputs.get(name)
+    if writer is None:
+        raise CommandError(f"Unknown format {name!r}. Known: {', '.join(outputs.names())}.")
+    if output is None:
+        raise CommandError("--format needs --output FILE (or '-' for stdout).")
+    return writer
 
 
 def _read_persona(path: str) -> dict:

@@ -1,0 +1,80 @@
+"""Reading an analysis for export: one header, then pages and findings streamed from
+the database in chunks (an analysis with 100 000 findings is never held in memory)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.utils import timezone
+
+from apps.analyses.analyzers import all_rules
+from apps.analyses.models import Finding, PersonaReview, Report
+from apps.analyses.selectors import finding_counts, incomplete_rules_for
+from apps.jobs.models import Job, Page
+
+SCHEMA_VERSION = "1.0"
+CHUNK = 2000
+PAGE_FIELDS = ("id", "url", "final_url", "depth", "status_code", "content_type", "size_bytes",
+               "fetch_ms", "encoding", "title", "error", "source", "fetched_at",
+               "findings_dropped")
+FINDING_FIELDS = ("id", "rule_id", "categories", "severity", "outcome", "tags", "page_id",
+                  "page_url", "selector", "snippet", "message", "help", "help_url")
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def report(job: Job) -> Report | None:
+    return Report.objects.filter(job=job).first()
+
+
+def analysis(job: Job) -> dict:
+    """The analysis itself: the job, its counts, scores, content summary and personas."""
+    found = report(job)
+    reviews = [
+        {"member": r.member, "persona": r.persona, "varied": r.varied, "scores": r.scores,
+         "overall": r.overall, "weights": r.weights, "goal_pages": r.goal_pages,
+         "path": r.path, "observations": r.observations,
+         "thresholds_version": r.thresholds_version,
+         "narrative": ({"text": r.narrative, "model": r.narrative_model, "generated": True}
+                       if r.narrative else None)}
+        for r in PersonaReview.objects.filter(job=job).order_by("member")
+    ]
+    return {
+        "id": str(job.pk), "url": job.url, "kind": job.kind, "status": job.status,
+        "options": job.options, "created_at": _iso(job.created_at),
+        "started_at": _iso(job.started_at), "finished_at": _iso(job.finished_at),
+        "pages_done": job.pages_done, "findings": finding_counts(job),
+        "incomplete_rules": incomplete_rules_for([job])[job.pk],
+        "scores": found.scores if found else None, "content": found.content if found else None,
+        "versions": found.versions if found else None,
+        "personas": reviews, "focus_group": found.personas if found else None,
+    }
+
+
+def page_rows(job: Job) -> Iterator[dict]:
+    rows = Page.objects.filter(job=job).order_by("id").values(*PAGE_FIELDS, "facts")
+    for row in rows.iterator(chunk_size=CHUNK):
+        facts = row.pop("facts") or {}
+        row["fetched_at"] = _iso(row["fetched_at"])
+        row["description"] = facts.get("description")
+        row["canonical"] = facts.get("canonical")
+        row["noindex"] = facts.get("noindex")
+        row["weight"] = facts.get("weight")
+        row["content"] = facts.get("content")
+        row["scores"] = facts.get("scores")
+        yield row
+
+
+def finding_rows(job: Job) -> Iterator[dict]:
+    rows = Finding.objects.filter(job=job).order_by("id").values(*FINDING_FIELDS)
+    yield from rows.iterator(chunk_size=CHUNK)
+
+
+def rules() -> dict[str, dict]:
+    return {rule.id: rule.as_dict() for rule in all_rules()}
+
+
+def now_iso() -> str:
+    return timezone.now().isoformat()
