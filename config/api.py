@@ -8,6 +8,7 @@ from apps.analyses.api import compat
 from apps.analyses.api.views import AnalysisViewSet
 from apps.core.api import system
 from apps.exports.api import views as exports
+from apps.notifications.api import views as notifications
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -21,6 +22,7 @@ router.register("analyses", AnalysisViewSet, basename="analysis")
 router.register("auth/api-keys", accounts.ApiKeyViewSet, basename="api-key")
 router.register("credentials", accounts.CredentialViewSet, basename="credential")
 router.register("exports", exports.ExportViewSet, basename="export")
+router.register("notifications", notifications.NotificationViewSet, basename="notification")
 
 
 def slash_optional(route: str, view, name: str):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("config.api")),
     path("api/", json_error_view(404, "not_found", "No such API endpoint.")),
     path("", include("apps.analyses.urls")),
+    path("", include("apps.notifications.urls")),
     path("accounts/", include("apps.accounts.urls")),
 ]
 

@@ -87,6 +87,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.PROTECT)
+    # E-mail when an analysis completes or fails (in-app notifications are always made).
+    email_notifications = models.BooleanField(default=True)
 
     objects = UserManager()
     USERNAME_FIELD = "email"

@@ -58,3 +58,11 @@ def _send(job, transition: str) -> None:
 #: Sent with `export` when an export's file is ready (notifications and webhooks
 #: subscribe; the exports app never names them).
 export_ready = Signal()
+
+
+def announce_export_ready(export) -> None:
+    """Send `export_ready` (receivers isolated, failures logged)."""
+    for receiver, result in export_ready.send_robust(sender=type(export), export=export):
+        if isinstance(result, Exception):
+            logger.error("export %s: export_ready receiver %r failed: %r", export.pk, receiver,
+                         result, exc_info=result)

@@ -23,7 +23,7 @@ from django_q.tasks import async_task
 from apps.accounts.models import User
 from apps.analyses import outputs
 from apps.core.errors import Conflict, ServiceError
-from apps.core.lifecycle import export_ready
+from apps.core.lifecycle import announce_export_ready
 from apps.exports.models import Export, ExportStatus
 from apps.jobs.models import Job, Status
 
@@ -167,7 +167,7 @@ def build(export_id: str) -> None:
     if not updated:  # deleted while it was built
         default_storage.delete(stored)
         return
-    export_ready.send(sender=Export, export=Export.objects.get(pk=export_id))
+    announce_export_ready(Export.objects.get(pk=export_id))
 
 
 def delete_expired() -> int:

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from apps.accounts.credentials import CredentialSecretSerializer
 from apps.accounts.models import ApiKey, Credential, User, normalize_email_address
+from apps.core.api.serializers import StrictSerializer
 from apps.web.urls import normalize_url, origin
 
 
@@ -40,11 +41,16 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "is_staff", "date_joined", "plan"]
+        fields = ["id", "email", "is_staff", "date_joined", "plan", "email_notifications"]
         read_only_fields = fields
 
     def get_plan(self, user: User) -> dict:
         return PlanSerializer(user.get_plan()).data
+
+
+class PreferencesSerializer(StrictSerializer):
+    email_notifications = serializers.BooleanField(
+        required=False, help_text="E-mail when an analysis completes or fails.")
 
 
 class ApiKeySerializer(serializers.ModelSerializer):

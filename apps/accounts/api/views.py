@@ -15,6 +15,7 @@ from apps.accounts.api.serializers import (
     CredentialCreateSerializer,
     CredentialSerializer,
     LogoutSerializer,
+    PreferencesSerializer,
     RegisterSerializer,
     UserSerializer,
 )
@@ -67,6 +68,18 @@ class LogoutView(APIView):
 class MeView(APIView):
     @extend_schema(responses={200: UserSerializer, **ERRORS(401)})
     def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=PreferencesSerializer, responses={200: UserSerializer,
+                                                             **ERRORS(400, 401)})
+    def patch(self, request):
+        """Change my preferences (`email_notifications`)."""
+        body = PreferencesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        for name, value in body.validated_data.items():
+            setattr(request.user, name, value)
+        if body.validated_data:
+            request.user.save(update_fields=list(body.validated_data))
         return Response(UserSerializer(request.user).data)
 
 
