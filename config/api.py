@@ -9,6 +9,7 @@ from apps.analyses.api.views import AnalysisViewSet
 from apps.core.api import system
 from apps.exports.api import views as exports
 from apps.notifications.api import views as notifications
+from apps.notifications.api import webhooks as webhook_views
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -23,6 +24,7 @@ router.register("auth/api-keys", accounts.ApiKeyViewSet, basename="api-key")
 router.register("credentials", accounts.CredentialViewSet, basename="credential")
 router.register("exports", exports.ExportViewSet, basename="export")
 router.register("notifications", notifications.NotificationViewSet, basename="notification")
+router.register("webhooks", webhook_views.WebhookViewSet, basename="webhook")
 
 
 def slash_optional(route: str, view, name: str):

@@ -67,6 +67,7 @@ class AnalysisOptions:
     persona: dict | None = None  # PersonaSerializer's shape, for the persona kinds
     num_variations: int | None = None  # focus groups: members, the template included
     exports: tuple[str, ...] = ()  # output formats built when the analysis succeeds
+    webhook_url: str | None = None  # a one-off receiver of this analysis's webhook events
 
     def crawl_options(self) -> CrawlOptions:
         kwargs: dict[str, Any] = {
@@ -193,6 +194,10 @@ class AnalysisRequestSerializer(StrictSerializer):
         child=serializers.CharField(max_length=20), max_length=10, default=list,
         help_text="Formats to build when the analysis succeeds (see POST "
                   "/analyses/{id}/exports), e.g. [\"json\", \"sarif\"].")
+    webhook_url = serializers.CharField(
+        max_length=MAX_URL_LENGTH + 1, required=False,
+        help_text="Also POST this analysis's webhook events here (signed with your one-off "
+                  "secret: POST /webhooks/one-off-secret).")
     num_variations = serializers.IntegerField(
         min_value=1, max_value=MAX_MEMBERS, required=False,
         help_text=f"Focus-group members, the template included (default {DEFAULT_VARIATIONS}).")
@@ -222,6 +227,9 @@ class AnalysisRequestSerializer(StrictSerializer):
                   "202 with the running analysis if it takes longer.")
 
     def validate_url(self, value: str) -> str:
+        return validate_target_url(value)
+
+    def validate_webhook_url(self, value: str) -> str:
         return validate_target_url(value)
 
     def validate_exports(self, value: list[str]) -> list[str]:
@@ -265,6 +273,7 @@ class AnalysisRequestSerializer(StrictSerializer):
             user_agent=data.get("user_agent"), concurrency=data["concurrency"],
             delay_ms=data["delay_ms"], persona=_plain(data.get("persona")),
             num_variations=data.get("num_variations"), exports=tuple(data["exports"]),
+            webhook_url=data.get("webhook_url"),
         )
         return AnalysisRequest(url=data["url"], kind=Kind(data["kind"]), options=options,
                                credential_id=data.get("credential"), auth=data.get("auth"),

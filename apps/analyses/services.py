@@ -72,6 +72,8 @@ def analysis_create(*, user: User, request: AnalysisRequest, idempotency_key: st
         return existing, False
     _check_plan(user, request)
     target_check(request.url)
+    if request.options.webhook_url:
+        target_check(request.options.webhook_url, field="webhook_url")
     with transaction.atomic():
         credential = _saved_credential(user, request) or _inline_credential(user, request)
         return jobs.job_create(owner=user, kind=request.kind, url=request.url,
@@ -98,6 +100,8 @@ class Checked:
 def _preflight(user: User, request: AnalysisRequest, *, fetch_start: bool) -> Checked:
     plan = _check_plan(user, request)
     address = target_check(request.url)
+    if request.options.webhook_url:
+        target_check(request.options.webhook_url, field="webhook_url")
     credential = _saved_credential(user, request)
     if credential is not None:
         headers = credential.request_headers()

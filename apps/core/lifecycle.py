@@ -16,7 +16,8 @@ app's `ready()`::
     job_transition.connect(on_transition, dispatch_uid="myapp-on-transition")
 
 Exports, notifications, webhooks and metrics subscribe here; the pipeline never
-names them.
+names them. Progress has its own signal, `job_progress`, sent after each committed
+progress event (webhooks throttle it; it is frequent, so receivers must be cheap).
 """
 
 from __future__ import annotations
@@ -53,6 +54,26 @@ def _send(job, transition: str) -> None:
         if isinstance(result, Exception):
             logger.error("job %s: %s receiver %r failed: %r", job.pk, transition, receiver,
                          result, exc_info=result)
+
+
+#: Sent with `job` and `progress` (pages_done, pages_total, stage) after a progress
+#: event commits.
+job_progress = Signal()
+
+
+def announce_progress(job, progress: dict) -> None:
+    """Send `job_progress` once the current transaction commits."""
+    if not job_progress.receivers:
+        return
+    transaction.on_commit(lambda: _send_progress(job, progress))
+
+
+def _send_progress(job, progress: dict) -> None:
+    for receiver, result in job_progress.send_robust(sender=type(job), job=job,
+                                                     progress=progress):
+        if isinstance(result, Exception):
+            logger.error("job %s: progress receiver %r failed: %r", job.pk, receiver, result,
+                         exc_info=result)
 
 
 #: Sent with `export` when an export's file is ready (notifications and webhooks

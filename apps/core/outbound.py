@@ -24,7 +24,7 @@ def guarded_client(*, user_agent: str | None = None, **limits) -> GuardedClient:
     return GuardedClient(allowed_targets=allowed_targets(), **limits)
 
 
-def target_check(url: str) -> str:
+def target_check(url: str, *, field: str = "url") -> str:
     """Refuse a URL Sitelens must not fetch (scheme, DNS, blocked address).
 
     Returns the address a fetch would use. Raises ServiceError with the client's
@@ -33,4 +33,4 @@ def target_check(url: str) -> str:
     try:
         return validate_target(url, allowed_targets=allowed_targets())
     except FetchError as exc:
-        raise ServiceError(str(exc), code=exc.code, details={"url": [str(exc)]}) from exc
+        raise ServiceError(str(exc), code=exc.code, details={field: [str(exc)]}) from exc

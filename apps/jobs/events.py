@@ -16,6 +16,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
+from apps.core import lifecycle
 from apps.jobs import kinds
 from apps.jobs.models import EventType, Job, JobEvent, Status
 
@@ -47,6 +48,9 @@ def emit_many(job: Job, events: Iterable[tuple[EventType | str, dict]]) -> list[
         to_owner = any(row.type in DASHBOARD_TYPES for row in rows)
         owner_id = job.owner_id if to_owner else None
         transaction.on_commit(lambda: wake_listeners(job.pk, last_id, owner_id=owner_id))
+        progress = [row.data for row in rows if row.type == EventType.PROGRESS]
+        if progress:
+            lifecycle.announce_progress(job, progress[-1])
     return rows
 
 

@@ -291,7 +291,9 @@ SITELENS_LLM_URL = env_str("SITELENS_LLM_URL")
 SITELENS_EXPORT_LINK_SECONDS = env_int("SITELENS_EXPORT_LINK_SECONDS", 24 * 3600, minimum=60)
 # Exports are deleted (file and row) this long after they were made, unless the user's
 # plan says otherwise (Plan.export_retention_days).
-SITELENS_EXPORT_HTML_MAX_FINDINGS = 5000  # the HTML/PDF report lists at most this many
+SITELENS_EXPORT_HTML_MAX_FINDINGS = 5000
+# Webhooks: analysis.progress is sent at most once per this many seconds per analysis.
+SITELENS_WEBHOOK_PROGRESS_SECONDS = env_int("SITELENS_WEBHOOK_PROGRESS_SECONDS", 10, minimum=1)  # the HTML/PDF report lists at most this many
 SITELENS_LLM_MODEL = env_str("SITELENS_LLM_MODEL", "gpt-4o-mini")
 SITELENS_LLM_API_KEY = env_str("SITELENS_LLM_API_KEY")
 SITELENS_LLM_TIMEOUT = env_int("SITELENS_LLM_TIMEOUT", 30, minimum=1)

@@ -1,0 +1,271 @@
+"""Webhooks against a real receiver on 127.0.0.1 that verifies every signature with the
+standardwebhooks library, the way a user's service would."""
+
+import json
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
+
+from apps.notifications import webhooks
+from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
+from tests.analyses.personas.test_shop_review import analyse
+from tests.support.http_server import LocalHTTPServer, Reply
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_signer_matches_the_standard_webhooks_test_vector():
+    delivery = WebhookDelivery(message_id="msg_p5jXN8AQM9LWM0D4loKWxJek",
+                               body='{"test": 2432232314}')
+    headers = webhooks.headers_for(delivery, ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+                                   datetime.fromtimestamp(1614265330, tz=UTC))
+    assert headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    assert headers["webhook-timestamp"] == "1614265330"
+    assert headers["webhook-id"] == "msg_p5jXN8AQM9LWM0D4loKWxJek"
+
+
+class Receiver:
+    """Records verified deliveries; answers what `answers` says, in order, then 204."""
+
+    def __init__(self, server: LocalHTTPServer) -> None:
+        self.server, self.secret, self.answers = server, None, []
+        self.received, self.verified = [], []
+        self.lock = threading.Lock()
+        server.route("/hook", self.handle)
+
+    @property
+    def url(self) -> str:
+        return self.server.url("/hook")
+
+    def handle(self, handler):
+        body = self.server.requests[-1].body  # the server read it before calling us
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        with self.lock:
+            self.received.append(headers)
+            answer = self.answers.pop(0) if self.answers else Reply(204)
+        if callable(answer):
+            return answer(handler)
+        if 200 <= answer.status < 300:
+            payload = Webhook(self.secret).verify(body, headers)  # raises when invalid
+            self.verified.append((headers["webhook-id"], payload))
+        return answer
+
+
+@pytest.fixture
+def receiver(settings):
+    with LocalHTTPServer() as server:
+        settings.SITELENS_ALLOWED_TARGETS = server.authority
+        yield Receiver(server)
+
+
+@pytest.fixture
+def endpoint(api, receiver):
+    response = api.post("/api/v1/webhooks", {"url": receiver.url, "description": "ci"},
+                        format="json")
+    assert response.status_code == 201, response.content
+    receiver.secret = response.json()["secret"]
+    assert receiver.secret.startswith("whsec_")
+    return WebhookEndpoint.objects.get(pk=response.json()["id"])
+
+
+def test_a_registered_endpoint_gets_every_event_once_signed(api, shop, receiver, endpoint,
+                                                            settings,
+                                                            django_capture_on_commit_callbacks):
+    settings.SITELENS_ALLOWED_TARGETS = f"{receiver.server.authority},{shop.authority}"
+    settings.SITELENS_WEBHOOK_PROGRESS_SECONDS = 3600  # one progress event per analysis
+    job = analyse(api, shop, django_capture_on_commit_callbacks)
+    types = [payload["type"] for _id, payload in receiver.verified]
+    assert types == ["analysis.started", "analysis.progress", "analysis.completed"]
+    progress = receiver.verified[1][1]["data"]["analysis"]
+    assert progress["pages_done"] == 1 and progress["id"] == str(job.pk)
+    completed = receiver.verified[2][1]["data"]["analysis"]
+    assert completed["id"] == str(job.pk) and completed["status"] == "succeeded"
+    assert "scores" in completed and "findings" in completed
+    assert len({message_id for message_id, _ in receiver.verified}) == 3
+    # The secret never shows again.
+    listed = api.get("/api/v1/webhooks").json()
+    assert all("secret" not in item for item in listed["results"])
+    assert receiver.secret not in json.dumps(listed)
+    log = api.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries").json()["results"]
+    assert [d["status"] for d in log] == ["succeeded"] * 3
+    assert log[0]["attempt_log"][0]["status_code"] == 204
+
+
+def test_a_receiver_down_then_up_gets_the_same_message_id(api, receiver, endpoint,
+                                                          django_capture_on_commit_callbacks,
+                                                          monkeypatch):
+    monkeypatch.setattr(webhooks, "_pause", lambda s: None)  # the 5 s retry, at once
+    receiver.answers = [Reply(503, "down"), Reply(500, "still down"), Reply(502, "nope")]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and delivery.attempts == 2  # now, then 5 s later
+    assert timedelta(minutes=4) < delivery.next_attempt_at - timezone.now() \
+        < timedelta(minutes=6)
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())  # 5 minutes pass
+    assert webhooks.dispatch_due() == 1  # the sweep: 502 again
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+    webhooks.dispatch_due()  # the receiver is up
+    delivery.refresh_from_db()
+    assert delivery.status == "succeeded" and delivery.attempts == 4
+    ids = {headers["webhook-id"] for headers in receiver.received}
+    assert ids == {delivery.message_id} and len(receiver.received) == 4
+    assert [a.status_code for a in delivery.attempt_log.all()] == [503, 500, 502, 204]
+    assert delivery.attempt_log.first().response_excerpt == "down"
+
+
+def test_retry_after_is_honoured(api, receiver, endpoint, django_capture_on_commit_callbacks):
+    receiver.answers = [Reply(429, "slow down", {"Retry-After": "3600"})]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.next_attempt_at - timezone.now() > timedelta(minutes=59)
+
+
+def test_410_disables_the_endpoint_and_tells_its_owner(api, user, receiver, endpoint,
+                                                       django_capture_on_commit_callbacks):
+    receiver.answers = [Reply(410, "gone")]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    endpoint.refresh_from_db()
+    assert endpoint.active is False and "410" in endpoint.disabled_reason
+    assert WebhookDelivery.objects.get().status == "failed"
+    assert Notification.objects.filter(user=user, kind="webhook_disabled").count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")  # nothing is sent while disabled
+    assert len(receiver.received) == 1
+
+
+def test_an_endpoint_failing_for_five_days_is_disabled(api, user, receiver, endpoint,
+                                                       django_capture_on_commit_callbacks):
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        failing_since=timezone.now() - timedelta(days=5, minutes=1))
+    receiver.answers = [Reply(500)]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    endpoint.refresh_from_db()
+    assert endpoint.active is False and "5 days" in endpoint.disabled_reason
+    assert Notification.objects.filter(user=user, kind="webhook_disabled").exists()
+
+
+def test_a_slow_receiver_times_out_and_is_retried(api, receiver, endpoint, monkeypatch,
+                                                  django_capture_on_commit_callbacks):
+    monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(webhooks, "_pause", lambda s: None)
+
+    def slow(handler):
+        time.sleep(1.5)
+        return Reply(204)
+
+    receiver.answers = [slow, slow]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and delivery.attempts == 2
+    assert [a.error for a in delivery.attempt_log.all()] == ["timeout", "timeout"]
+
+
+def test_blocked_addresses_are_refused_at_registration_and_at_delivery(
+        api, receiver, endpoint, settings, django_capture_on_commit_callbacks):
+    for url in ("http://169.254.169.254/latest", "http://10.0.0.1/hook", "ftp://example.com/x",
+                "file:///etc/passwd", "http://[::1]:80/"):
+        response = api.post("/api/v1/webhooks", {"url": url}, format="json")
+        assert response.status_code == 400, url
+        assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert api.post("/api/v1/webhooks", {"url": receiver.url, "events": ["analysis.exploded"]},
+                    format="json").status_code == 400
+    # The address is allowed when registered, then no longer: the attempt is refused.
+    settings.SITELENS_ALLOWED_TARGETS = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.attempt_log.first().error == "blocked_address"
+    assert receiver.received == []
+
+
+def test_no_redirect_is_followed(api, receiver, endpoint, monkeypatch,
+                                 django_capture_on_commit_callbacks):
+    monkeypatch.setattr(webhooks, "_pause", lambda s: None)
+    receiver.answers = [Reply(307, headers={"Location": receiver.server.url("/elsewhere")})] * 2
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    assert [r.path for r in receiver.server.requests] == ["/hook", "/hook"]  # now, and 5 s on
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and delivery.last_status_code == 307
+
+
+def test_rotation_signs_with_both_secrets_and_redelivery_keeps_the_id(
+        api, receiver, endpoint, django_capture_on_commit_callbacks):
+    old = receiver.secret
+    rotated = api.post(f"/api/v1/webhooks/{endpoint.pk}/rotate-secret").json()
+    assert rotated["secret"] != old
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    signature = receiver.received[-1]["webhook-signature"]
+    assert len(signature.split(" ")) == 2
+    body_id, payload = receiver.verified[-1]  # verified with the old secret still
+    receiver.secret = rotated["secret"]
+    delivery = WebhookDelivery.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/v1/webhooks/deliveries/{delivery.pk}/redeliver")
+    assert response.status_code == 202
+    assert receiver.verified[-1][0] == body_id == delivery.message_id  # the new secret verifies
+
+
+def test_other_users_endpoints_and_deliveries_are_not_found(api, other_api, endpoint,
+                                                           django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    delivery = WebhookDelivery.objects.get()
+    for call in (lambda: other_api.get(f"/api/v1/webhooks/{endpoint.pk}"),
+                 lambda: other_api.post(f"/api/v1/webhooks/{endpoint.pk}/test"),
+                 lambda: other_api.get(f"/api/v1/webhooks/{endpoint.pk}/deliveries"),
+                 lambda: other_api.post(f"/api/v1/webhooks/deliveries/{delivery.pk}/redeliver"),
+                 lambda: other_api.delete(f"/api/v1/webhooks/{endpoint.pk}")):
+        assert call().status_code == 404
+    assert other_api.get("/api/v1/webhooks").json()["results"] == []
+
+
+def test_progress_is_throttled_per_analysis(api, shop, receiver, endpoint, settings,
+                                            django_capture_on_commit_callbacks):
+    settings.SITELENS_ALLOWED_TARGETS = f"{receiver.server.authority},{shop.authority}"
+    settings.SITELENS_WEBHOOK_PROGRESS_SECONDS = 0  # no throttle: one per stored page
+    job = analyse(api, shop, django_capture_on_commit_callbacks)
+    progress = [p["data"]["analysis"]["pages_done"] for _id, p in receiver.verified
+                if p["type"] == "analysis.progress"]
+    assert progress == list(range(1, job.pages_done + 1)) and job.pages_done > 3
+
+
+def test_a_one_off_webhook_url_gets_the_analysis_events_signed(
+        api, shop, receiver, settings, django_capture_on_commit_callbacks):
+    settings.SITELENS_ALLOWED_TARGETS = f"{receiver.server.authority},{shop.authority}"
+    settings.SITELENS_WEBHOOK_PROGRESS_SECONDS = 3600
+    answer = api.post("/api/v1/webhooks/one-off-secret")
+    assert answer.status_code == 200 and answer.json()["previous_valid_until"] is None
+    receiver.secret = answer.json()["secret"]
+    job = analyse(api, shop, django_capture_on_commit_callbacks,
+                  webhook_url=receiver.url + "?job=1")
+    assert [p["type"] for _id, p in receiver.verified] == [
+        "analysis.started", "analysis.progress", "analysis.completed"]
+    assert {p["data"]["analysis"]["id"] for _id, p in receiver.verified} == {str(job.pk)}
+    assert receiver.server.requests[-1].path == "/hook?job=1"
+    # The signer is not an endpoint anyone lists, and rotating keeps the old one a day.
+    assert api.get("/api/v1/webhooks").json()["results"] == []
+    rotated = api.post("/api/v1/webhooks/one-off-secret").json()
+    assert rotated["secret"] != receiver.secret and rotated["previous_valid_until"]
+
+
+def test_a_blocked_one_off_webhook_url_refuses_the_analysis(api, shop, settings):
+    settings.SITELENS_ALLOWED_TARGETS = shop.authority
+    for url, code in (("http://10.1.2.3/hook", "blocked_address"),
+                      ("ftp://example.com/hook", "invalid")):
+        response = api.post("/api/v1/analyses", {"url": shop.url("/"), "webhook_url": url},
+                            format="json")
+        assert response.status_code == 400, response.content
+        error = response.json()["error"]
+        assert error["code"] == code and "webhook_url" in error["details"], error
+    assert not api.get("/api/v1/analyses").json()["results"]
