@@ -35,7 +35,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 from standardwebhooks.webhooks import Webhook
 
-from apps.accounts.crypto import decrypt, encrypt
+from apps.accounts.crypto import CredentialKeyError, decrypt, encrypt
 from apps.core.errors import ServiceError
 from apps.core.outbound import allowed_targets, target_check
 from apps.notifications import services
@@ -225,6 +225,11 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, dict, int]:
             result = client.post(url, body=delivery.body.encode(), headers=headers)
     except ServiceError as exc:
         return None, "", exc.code, {}, _ms(started)
+    except CredentialKeyError:
+        # This process lacks the key the secret was encrypted with (SITELENS_CREDENTIAL_KEYS
+        # must be the same on every process): logged as an attempt and retried.
+        logger.error("webhook %s: its secret's key is not configured here", endpoint.pk)
+        return None, "", "secret_key_missing", {}, _ms(started)
     except FetchError as exc:
         # A body over 64 KiB is still an answer; only its status matters here.
         return None, "", exc.code, {}, _ms(started)

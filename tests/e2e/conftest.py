@@ -53,6 +53,7 @@ class Processes:
             DJANGO_SETTINGS_MODULE="config.settings.base",
             DATABASE_URL=database_url(),
             SECRET_KEY=settings.SECRET_KEY,  # task signatures must verify across processes
+            SITELENS_CREDENTIAL_KEYS=",".join(settings.SITELENS_CREDENTIAL_KEYS),  # and secrets
             SITELENS_ALLOWED_TARGETS=settings.SITELENS_ALLOWED_TARGETS,
             SITELENS_VAR_DIR=str(self.tmp_path),
             SITELENS_WORKERS="1",
@@ -125,4 +126,6 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.2, what: str = "c
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    # `what` may be a callable, to describe the state at the time out (a log, rows).
+    raise AssertionError(f"timed out after {timeout}s waiting for "
+                         f"{what() if callable(what) else what}")

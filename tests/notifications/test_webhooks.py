@@ -2,18 +2,17 @@
 standardwebhooks library, the way a user's service would."""
 
 import json
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from standardwebhooks.webhooks import Webhook
 
 from apps.notifications import webhooks
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
 from tests.analyses.personas.test_shop_review import analyse
 from tests.support.http_server import LocalHTTPServer, Reply
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -26,33 +25,6 @@ def test_the_signer_matches_the_standard_webhooks_test_vector():
     assert headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     assert headers["webhook-timestamp"] == "1614265330"
     assert headers["webhook-id"] == "msg_p5jXN8AQM9LWM0D4loKWxJek"
-
-
-class Receiver:
-    """Records verified deliveries; answers what `answers` says, in order, then 204."""
-
-    def __init__(self, server: LocalHTTPServer) -> None:
-        self.server, self.secret, self.answers = server, None, []
-        self.received, self.verified = [], []
-        self.lock = threading.Lock()
-        server.route("/hook", self.handle)
-
-    @property
-    def url(self) -> str:
-        return self.server.url("/hook")
-
-    def handle(self, handler):
-        body = self.server.requests[-1].body  # the server read it before calling us
-        headers = {k.lower(): v for k, v in handler.headers.items()}
-        with self.lock:
-            self.received.append(headers)
-            answer = self.answers.pop(0) if self.answers else Reply(204)
-        if callable(answer):
-            return answer(handler)
-        if 200 <= answer.status < 300:
-            payload = Webhook(self.secret).verify(body, headers)  # raises when invalid
-            self.verified.append((headers["webhook-id"], payload))
-        return answer
 
 
 @pytest.fixture

@@ -86,7 +86,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         owner = self.server.owner
-        owner._record(RecordedRequest(self.command, self.path, dict(self.headers.items()), body))
+        self.recorded = RecordedRequest(self.command, self.path, dict(self.headers.items()), body)
+        owner._record(self.recorded)  # a handler reads its own request as `req.recorded`
         handler = owner._lookup(urlsplit(self.path).path)
         reply = handler(self) if callable(handler) else handler
         if reply is not None:
