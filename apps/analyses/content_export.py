@@ -26,10 +26,14 @@ def _batch(job_id, after: int) -> list[tuple[int, str, str | None, str]]:
 
 def header(job: Job, pages: int) -> str:
     finished = job.finished_at.strftime("%Y-%m-%d %H:%M UTC") if job.finished_at else "not yet"
-    return (f"# Main content of {job.url}\n\n"
+    text = (f"# Main content of {job.url}\n\n"
             f"{pages} pages with HTML, in crawl order; extracted by Sitelens (analysis "
             f"{job.pk}, finished {finished}). Navigation, headers, footers and sidebars are "
             "left out.\n")
+    if job.pruned:
+        text += (f"\n> The pages' content was removed on {job.pruned['at'][:10]}, "
+                 f"{job.pruned['after_days']} days after the analysis ended (retention).\n")
+    return text
 
 
 def section(url: str, title: str | None, markdown: str) -> str:

@@ -12,7 +12,7 @@ from apps.analyses.models import Finding, PersonaReview, Report
 from apps.analyses.selectors import finding_counts, incomplete_rules_for
 from apps.jobs.models import Job, Page
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: analysis.pruned
 CHUNK = 2000
 PAGE_FIELDS = ("id", "url", "final_url", "depth", "status_code", "content_type", "size_bytes",
                "fetch_ms", "encoding", "title", "error", "source", "fetched_at",
@@ -45,7 +45,7 @@ def analysis(job: Job) -> dict:
         "id": str(job.pk), "url": job.url, "kind": job.kind, "status": job.status,
         "options": job.options, "created_at": _iso(job.created_at),
         "started_at": _iso(job.started_at), "finished_at": _iso(job.finished_at),
-        "pages_done": job.pages_done, "findings": finding_counts(job),
+        "pages_done": job.pages_done, "pruned": job.pruned, "findings": finding_counts(job),
         "incomplete_rules": incomplete_rules_for([job])[job.pk],
         "scores": found.scores if found else None, "content": found.content if found else None,
         "versions": found.versions if found else None,

@@ -76,6 +76,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # What the retention sweep removed, and when: {"at", "after_days", "markdown_pages",
+    # "events"}; None while nothing was (apps.analyses.retention).
+    pruned = models.JSONField(null=True, blank=True)
 
     objects = JobQuerySet.as_manager()
 

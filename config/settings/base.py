@@ -292,6 +292,10 @@ SITELENS_EXPORT_LINK_SECONDS = env_int("SITELENS_EXPORT_LINK_SECONDS", 24 * 3600
 # Exports are deleted (file and row) this long after they were made, unless the user's
 # plan says otherwise (Plan.export_retention_days).
 SITELENS_EXPORT_HTML_MAX_FINDINGS = 5000
+# Analyses that ended this many days ago lose their bulky data (each page's Markdown, and
+# the page/finding/progress/log events of their live log) to a daily sweep; pages,
+# findings, scores and reviews stay, and the analysis says what went. 0: keep everything.
+SITELENS_PRUNE_AFTER_DAYS = env_int("SITELENS_PRUNE_AFTER_DAYS", 0, minimum=0)
 # Webhooks: analysis.progress is sent at most once per this many seconds per analysis.
 SITELENS_WEBHOOK_PROGRESS_SECONDS = env_int("SITELENS_WEBHOOK_PROGRESS_SECONDS", 10, minimum=1)  # the HTML/PDF report lists at most this many
 SITELENS_LLM_MODEL = env_str("SITELENS_LLM_MODEL", "gpt-4o-mini")

@@ -1,6 +1,7 @@
 """Webhooks through a real qcluster: the receiver is down while an analysis runs, the
 worker is killed with deliveries pending, then the receiver comes back and a new worker
-starts. Every event arrives, verified, each under the one webhook-id it was given."""
+starts. Every event arrives, verified, each under the one webhook-id it was given. The
+same worker notifies the owner in the app and by e-mail."""
 
 import os
 import signal
@@ -13,7 +14,7 @@ from django_q.models import Schedule
 
 from apps.jobs.models import Status
 from apps.notifications import webhooks
-from apps.notifications.models import WebhookDelivery
+from apps.notifications.models import Notification, WebhookDelivery
 from tests.e2e.conftest import wait_for
 from tests.support.analyses import create_analysis
 from tests.support.http_server import LocalHTTPServer
@@ -58,6 +59,10 @@ def test_deliveries_survive_a_receiver_outage_and_a_worker_restart(processes, us
         f"{list(WebhookDelivery.objects.values('event_type', 'status', 'attempts'))}\n"
         + processes.log("qcluster")))
     assert job.status == Status.SUCCEEDED, job.error
+    # The worker also notified the owner in the app and by e-mail (the console backend).
+    assert Notification.objects.filter(user=user, kind="analysis_completed").count() == 1
+    wait_for(lambda: f"Subject: Sitelens: Analysis of {job.url} completed"
+             in processes.log("qcluster"), timeout=30, what="the completion e-mail")
     os.killpg(worker.pid, signal.SIGKILL)  # the worker dies with everything pending
     worker.wait()
     pending = {row.pk: row.message_id for row in WebhookDelivery.objects.all()}

@@ -43,7 +43,7 @@ def test_json_validates_against_its_published_schema_and_is_complete(
     schema = api.get("/api/v1/schema/export.json").json()
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(document, schema, cls=jsonschema.Draft202012Validator)
-    assert document["schema_version"] == "1.0"
+    assert document["schema_version"] == "1.1"
     assert len(document["pages"]) == Page.objects.filter(job=job).count()
     assert len(document["findings"]) == Finding.objects.filter(job=job).count()
     assert [r["member"] for r in document["analysis"]["personas"]] == [0, 1, 2]

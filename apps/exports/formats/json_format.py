@@ -1,6 +1,6 @@
 """`json`: the complete analysis in one document, streamed.
 
-    {"schema_version": "1.0", "generated_at": ..., "analysis": {...job, counts, scores,
+    {"schema_version": "1.1", "generated_at": ..., "analysis": {...job, counts, scores,
      content, personas...}, "rules": {...}, "pages": [...], "findings": [...]}
 
 Pages and findings are written one at a time as they are read, so memory stays flat.

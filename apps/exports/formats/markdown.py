@@ -46,6 +46,10 @@ def write(job, stream: BinaryIO) -> None:
     with text(stream) as out:
         out.write(summary(job))
         out.write(f"\n## Main content of {pages} pages\n")
+        if job.pruned:
+            out.write(f"\nThe pages' content was removed on {job.pruned['at'][:10]}, "
+                      f"{job.pruned['after_days']} days after the analysis ended "
+                      "(retention).\n")
         for section in site_sections(job):
             out.write(section)
 

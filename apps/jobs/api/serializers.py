@@ -9,7 +9,7 @@ from apps.jobs.models import Job, JobEvent
 JOB_FIELDS = [
     "id", "kind", "url", "status", "stage", "pages_done", "pages_total", "attempt",
     "created_at", "started_at", "finished_at", "duration_seconds", "error",
-    "retry_of", "retries",
+    "retry_of", "retries", "pruned",
 ]
 
 
