@@ -8,6 +8,7 @@ from apps.analyses.api import compat
 from apps.analyses.api.views import AnalysisViewSet
 from apps.core.api import system
 from apps.exports.api import views as exports
+from apps.jobs.api.views import UsageView
 from apps.notifications.api import views as notifications
 from apps.notifications.api import webhooks as webhook_views
 
@@ -39,6 +40,7 @@ urlpatterns = [
     slash_optional("auth/logout", accounts.LogoutView.as_view(), "logout"),
     slash_optional("auth/me", accounts.MeView.as_view(), "me"),
     slash_optional("health", system.HealthView.as_view(), "health"),
+    slash_optional("usage", UsageView.as_view(), "usage"),
     # The original persona service's endpoints (apps.analyses.api.compat).
     slash_optional("analyze/single", compat.SingleView.as_view(), "compat-single"),
     slash_optional("analyze/focus-group", compat.FocusGroupView.as_view(), "compat-focus-group"),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from apps.accounts.models import ApiKey, Credential, Plan, User
+from apps.accounts.models import ApiKey, Credential, MonthlyUsage, Plan, User
 
 
 @admin.register(User)
@@ -21,6 +21,14 @@ class UserAdmin(BaseUserAdmin):
 class PlanAdmin(admin.ModelAdmin):
     list_display = ["name", "analyses_per_month", "max_pages_per_analysis",
                     "max_concurrent_analyses", "api_rate_per_minute"]
+
+
+@admin.register(MonthlyUsage)
+class MonthlyUsageAdmin(admin.ModelAdmin):
+    list_display = ["user", "month", "analyses", "exports"]
+    list_filter = ["month"]
+    search_fields = ["user__email"]
+    readonly_fields = ["user", "month"]
 
 
 @admin.register(ApiKey)

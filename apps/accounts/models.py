@@ -50,6 +50,23 @@ class Plan(models.Model):
         return plan
 
 
+class MonthlyUsage(models.Model):
+    """What a user consumed in one calendar month (UTC), counted as it happens: deleting
+    an analysis does not give its quota back."""
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="usage")
+    month = models.DateField()  # the first day of the month
+    analyses = models.PositiveIntegerField(default=0)
+    exports = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "month"],
+                                               name="one_usage_row_per_user_month")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.month:%Y-%m}: {self.analyses} analyses"
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 

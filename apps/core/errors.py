@@ -24,3 +24,7 @@ class Conflict(ServiceError):
 
 class QuotaExceeded(ServiceError):
     status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds, sent as Retry-After when known

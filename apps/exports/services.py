@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from apps.accounts import usage
 from apps.accounts.models import User
 from apps.analyses import outputs
 from apps.core.errors import Conflict, ServiceError
@@ -81,6 +82,7 @@ def export_create(*, user: User, job: Job, format: str, converted_from: Export |
         export = Export.objects.create(owner=user, job=job, analyses=[str(job.pk)],
                                        format=format, converted_from=converted_from,
                                        expires_at=_expiry(user))
+        usage.count_export(user)
         _enqueue(export)
     return export
 
@@ -95,6 +97,7 @@ def export_batch(*, user: User, jobs: list[Job], format: str) -> Export:
         export = Export.objects.create(owner=user, job=jobs[0], batch=True, format=format,
                                        analyses=[str(job.pk) for job in jobs],
                                        expires_at=_expiry(user))
+        usage.count_export(user)
         _enqueue(export)
     return export
 

@@ -7,8 +7,10 @@ Running a job is `apps.jobs.runner`; recovering one whose worker died is
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_q.tasks import async_task
 
+from apps.accounts import usage
 from apps.accounts.models import Credential, User
 from apps.core.errors import Conflict, QuotaExceeded
 from apps.jobs import events
@@ -51,6 +53,7 @@ def job_create(*, owner: User, kind: str, url: str, options: dict,
             job = Job.objects.create(owner=owner, kind=kind, url=url, options=options,
                                      credential=credential, idempotency_key=idempotency_key,
                                      retry_of=retry_of)
+            usage.count_analysis(owner)
             events.emit(job, EventType.STATUS, {"status": job.status, "stage": job.stage})
             if enqueue:
                 enqueue_run(job)
@@ -74,6 +77,17 @@ def _check_admission(owner: User) -> None:
             "to finish or cancel it.",
             code="concurrency_limit",
             details={"limit": plan.max_concurrent_analyses, "active": running},
+        )
+    now = timezone.now()
+    used = usage.analyses_this_month(owner, now)
+    if used >= plan.analyses_per_month:
+        resets = usage.next_reset(now)
+        raise QuotaExceeded(
+            f"You have used all {plan.analyses_per_month} analyses the {plan.name} plan "
+            f"allows this month; the quota resets on {resets:%Y-%m-%d} at 00:00 UTC.",
+            code="quota_exceeded", retry_after=int((resets - now).total_seconds()) + 1,
+            details={"limit": plan.analyses_per_month, "used": used,
+                     "resets_at": resets.isoformat()},
         )
 
 

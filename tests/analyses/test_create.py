@@ -2,6 +2,7 @@
 half-created on a refusal."""
 
 import threading
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -9,7 +10,8 @@ from django_q.conf import Conf
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from apps.accounts.models import Credential
+from apps.accounts import usage
+from apps.accounts.models import Credential, MonthlyUsage
 from apps.jobs.models import Job, Status
 
 
@@ -107,3 +109,71 @@ def test_it_queues_with_status_queued_and_one_status_event(api):
     job = Job.objects.get(pk=response.json()["id"])
     assert job.status == Status.QUEUED
     assert list(job.events.values_list("type", flat=True)) == ["status"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_over_the_monthly_quota_is_refused_and_deleting_gives_nothing_back(
+        user, monkeypatch):
+    monkeypatch.setattr(Conf, "SYNC", False)
+    plan = user.get_plan()
+    plan.analyses_per_month, plan.max_concurrent_analyses = 3, 50
+    plan.save()
+    last_month = usage.month_start() - timedelta(days=1)
+    MonthlyUsage.objects.create(user=user, month=last_month.replace(day=1), analyses=99)
+    token = str(AccessToken.for_user(user))
+    answers = []
+    barrier = threading.Barrier(6)
+
+    def post():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        barrier.wait()
+        try:
+            answers.append(client.post("/api/v1/analyses", {"url": "http://example.com/"},
+                                       format="json"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(a.status_code for a in answers) == [201, 201, 201, 429, 429, 429]
+    refused = [a for a in answers if a.status_code == 429]
+    resets = usage.next_reset()
+    for answer in refused:
+        error = answer.json()["error"]
+        assert error["code"] == "quota_exceeded" and error["details"]["limit"] == 3
+        assert f"resets on {resets:%Y-%m-%d}" in error["message"]
+        assert 0 < int(answer["Retry-After"]) <= 31 * 86400 + 1
+    assert Job.objects.filter(owner=user).count() == 3
+    Job.objects.filter(owner=user).delete()  # deleting analyses does not refund the quota
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    again = client.post("/api/v1/analyses", {"url": "http://example.com/"}, format="json")
+    assert again.status_code == 429 and again.json()["error"]["code"] == "quota_exceeded"
+
+
+def test_the_quota_resets_at_the_first_instant_of_next_month_utc():
+    assert usage.next_reset(datetime(2026, 12, 31, 23, 59, tzinfo=UTC)) == \
+        datetime(2027, 1, 1, tzinfo=UTC)
+    assert usage.month_start(datetime(2027, 2, 14, 12, tzinfo=UTC)) == date(2027, 2, 1)
+
+
+@pytest.mark.django_db
+def test_usage_shows_this_months_counts_limits_and_reset(api, client, user, other_user):
+    plan = user.get_plan()
+    plan.analyses_per_month = 5
+    plan.save()
+    for _ in range(2):
+        assert api.post("/api/v1/analyses", {"url": "http://example.com/"},
+                        format="json").status_code == 201
+    Job.objects.filter(owner=user).update(pages_done=7)
+    usage.count_analysis(other_user)  # someone else's counts are not mine
+    body = api.get("/api/v1/usage").json()
+    assert body["analyses"] == 2 and body["analyses_remaining"] == 3
+    assert body["pages_crawled"] == 14 and body["exports"] == 0
+    assert body["plan"]["analyses_per_month"] == 5
+    assert body["resets_at"] == usage.next_reset().isoformat()
+    assert client.get("/api/v1/usage").status_code == 401

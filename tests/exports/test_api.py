@@ -139,3 +139,13 @@ def test_retention_follows_the_plan(api, job, django_capture_on_commit_callbacks
     export = stored(make_export(api, django_capture_on_commit_callbacks, job, "csv"))
     assert timedelta(days=2) - timedelta(minutes=1) < export.expires_at - export.created_at \
         < timedelta(days=2, minutes=1)
+
+
+def test_exports_count_in_this_months_usage_and_deleting_one_keeps_the_count(
+        api, job, django_capture_on_commit_callbacks):
+    export = make_export(api, django_capture_on_commit_callbacks, job, "csv")
+    make_export(api, django_capture_on_commit_callbacks, job, "json")
+    assert api.delete(f"/api/v1/exports/{export['id']}").status_code == 204
+    body = api.get("/api/v1/usage").json()
+    assert body["exports"] == 2 and body["analyses"] == 1
+    assert body["pages_crawled"] == job.pages_done > 0

@@ -16,6 +16,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.core.api.schema import ERRORS
 from apps.core.api.views import OwnedViewSet
@@ -26,6 +27,7 @@ from apps.jobs.events import events_after
 from apps.jobs.logs import job_log
 from apps.jobs.models import Job
 from apps.jobs.streams import parse_after
+from apps.jobs.usage import usage_report
 
 EventPage = inline_serializer(
     name="EventPage",
@@ -133,3 +135,12 @@ class JobViewSet(mixins.RetrieveModelMixin, OwnedViewSet):
             "results": [line.__dict__ for line in lines],
             "next_after": lines[-1].id if lines else after,
         })
+
+
+class UsageView(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **ERRORS(401)})
+    def get(self, request):
+        """This month's analyses (counted when admitted: deleting one gives nothing back),
+        pages crawled by this month's analyses, exports, the plan's limits and when the
+        monthly quota resets (the first instant of next month, UTC)."""
+        return Response(usage_report(request.user))
