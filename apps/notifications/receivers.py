@@ -39,15 +39,21 @@ def _one_off_url(job: Job) -> str:
 
 
 def on_transition(sender, *, job, transition, **kwargs) -> None:
-    # The snapshot is the job at this transition; read it again for the owner and counts.
-    current = Job.objects.select_related("owner").get(pk=job.pk)
+    """In-app notification and e-mail."""
     if transition in (SUCCEEDED, FAILED):
-        services.job_ended(current)
-    if transition in WEBHOOK_EVENTS:
-        webhooks.emit(current.owner, WEBHOOK_EVENTS[transition],
-                      {"analysis": _analysis(current)}, one_off_url=_one_off_url(current))
+        # The snapshot is the job at this transition; read it again for the owner and counts.
+        services.job_ended(Job.objects.select_related("owner").get(pk=job.pk))
+
+
+def on_transition_webhooks(sender, *, job, transition, **kwargs) -> None:
+    """Webhooks: a receiver of its own, so a failing notification cannot cost an event."""
     if transition != STARTED:
         _last_progress.pop(job.pk, None)
+    if transition not in WEBHOOK_EVENTS or (transition == STARTED and job.attempt > 1):
+        return  # a resumed run (its worker died) is not a new start
+    current = Job.objects.select_related("owner").get(pk=job.pk)
+    webhooks.emit(current.owner, WEBHOOK_EVENTS[transition],
+                  {"analysis": _analysis(current)}, one_off_url=_one_off_url(current))
 
 
 def on_progress(sender, *, job, progress, **kwargs) -> None:

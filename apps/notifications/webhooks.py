@@ -29,6 +29,7 @@ import random
 import secrets as random_secrets
 import time
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -59,6 +60,7 @@ DISABLE_AFTER = timedelta(days=5)
 ROTATION_OVERLAP = timedelta(hours=24)
 LEASE = timedelta(minutes=2)  # a claimed delivery is not claimed again before this
 EXCERPT = 2048
+ANSWER_MAX_BYTES = 10 * 1024 * 1024  # a receiver's answer is read up to this much
 SWEEP_BATCH = 100
 
 
@@ -161,11 +163,12 @@ def one_off_secret(owner) -> tuple[str, datetime | None]:
     endpoint = WebhookEndpoint.objects.filter(owner=owner, one_off=True).first()
     if endpoint is None:
         secret = new_secret()
-        WebhookEndpoint.objects.get_or_create(
+        endpoint, created = WebhookEndpoint.objects.get_or_create(
             owner=owner, one_off=True,
             defaults={"secret_encrypted": encrypt({"secret": secret}),
                       "description": "Signs jobs' one-off webhook_url deliveries."})
-        return secret, None
+        if created:
+            return secret, None
     return rotate_secret(endpoint), endpoint.previous_secret_expires_at
 
 
@@ -196,8 +199,9 @@ def _claim(delivery_id: int, *, after_attempt: int | None = None) -> WebhookDeli
     rows = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
     if after_attempt is None:
         rows = rows.filter(next_attempt_at__lte=now)
-    else:
-        rows = rows.filter(attempts=after_attempt)
+    else:  # also due: a sweep or a redelivery holding the row's lease keeps it
+        rows = rows.filter(attempts=after_attempt,
+                           next_attempt_at__lte=now + timedelta(seconds=1))
     claimed = rows.update(next_attempt_at=now + LEASE)
     return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id) \
         if claimed else None
@@ -221,7 +225,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, dict, int]:
         headers = headers_for(delivery, signing_secrets(endpoint), timezone.now())
         with GuardedClient(allowed_targets=allowed_targets(), connect_timeout=TIMEOUT_SECONDS,
                            read_timeout=TIMEOUT_SECONDS, total_timeout=TIMEOUT_SECONDS,
-                           max_bytes=64 * 1024) as client:
+                           max_bytes=ANSWER_MAX_BYTES) as client:
             result = client.post(url, body=delivery.body.encode(), headers=headers)
     except ServiceError as exc:
         return None, "", exc.code, {}, _ms(started)
@@ -231,7 +235,8 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, dict, int]:
         logger.error("webhook %s: its secret's key is not configured here", endpoint.pk)
         return None, "", "secret_key_missing", {}, _ms(started)
     except FetchError as exc:
-        # A body over 64 KiB is still an answer; only its status matters here.
+        # Includes an answer over ANSWER_MAX_BYTES (`too_large`): its status is not known,
+        # so it counts as a failed attempt.
         return None, "", exc.code, {}, _ms(started)
     excerpt = result.body[:EXCERPT].decode("utf-8", "replace")
     return result.status, excerpt, "", result.headers, _ms(started)
@@ -246,8 +251,15 @@ def _ms(started: float) -> int:
 
 
 def _retry_after(headers: dict) -> int | None:
+    """Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3)."""
     value = (headers.get("retry-after") or "").strip()
-    return int(value) if value.isdigit() else None
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(int((when - timezone.now()).total_seconds()), 0) if when.tzinfo else None
 
 
 def send(delivery_id: int) -> str:
@@ -277,8 +289,9 @@ def _attempt(delivery: WebhookDelivery) -> float | None:
     delivery.last_status_code = status
     if status is not None and 200 <= status < 300:
         _finish(delivery, DeliveryStatus.SUCCEEDED)
-        if endpoint.failing_since:
-            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+        if not delivery.url:  # the database's value, whatever this copy says
+            WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False) \
+                .update(failing_since=None)
         return None
     if status == 410:
         if not delivery.url:  # a one-off URL disables nothing; it is just not retried
@@ -301,11 +314,11 @@ def _attempt(delivery: WebhookDelivery) -> float | None:
 
 
 def _failing_too_long(endpoint: WebhookEndpoint, now: datetime) -> bool:
-    if endpoint.failing_since is None:
-        endpoint.failing_since = now
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=now)
-        return False
-    return now - endpoint.failing_since >= DISABLE_AFTER
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True) \
+        .update(failing_since=now)  # starts the clock unless another delivery did
+    since = WebhookEndpoint.objects.filter(pk=endpoint.pk) \
+        .values_list("failing_since", flat=True).first() or now
+    return now - since >= DISABLE_AFTER
 
 
 def _finish(delivery: WebhookDelivery, status: str) -> None:

@@ -4,6 +4,7 @@ standardwebhooks library, the way a user's service would."""
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 from django.utils import timezone
@@ -44,6 +45,11 @@ def endpoint(api, receiver):
     return WebhookEndpoint.objects.get(pk=response.json()["id"])
 
 
+def _time_passes(seconds):
+    """Instead of sleeping through a short retry: the retry is due now."""
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+
+
 def test_a_registered_endpoint_gets_every_event_once_signed(api, shop, receiver, endpoint,
                                                             settings,
                                                             django_capture_on_commit_callbacks):
@@ -70,7 +76,7 @@ def test_a_registered_endpoint_gets_every_event_once_signed(api, shop, receiver,
 def test_a_receiver_down_then_up_gets_the_same_message_id(api, receiver, endpoint,
                                                           django_capture_on_commit_callbacks,
                                                           monkeypatch):
-    monkeypatch.setattr(webhooks, "_pause", lambda s: None)  # the 5 s retry, at once
+    monkeypatch.setattr(webhooks, "_pause", _time_passes)  # the 5 s retry, at once
     receiver.answers = [Reply(503, "down"), Reply(500, "still down"), Reply(502, "nope")]
     with django_capture_on_commit_callbacks(execute=True):
         api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
@@ -96,6 +102,16 @@ def test_retry_after_is_honoured(api, receiver, endpoint, django_capture_on_comm
         api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
     delivery = WebhookDelivery.objects.get()
     assert delivery.next_attempt_at - timezone.now() > timedelta(minutes=59)
+
+
+def test_retry_after_as_an_http_date_is_honoured(api, receiver, endpoint,
+                                                 django_capture_on_commit_callbacks):
+    when = format_datetime(timezone.now() + timedelta(hours=2), usegmt=True)
+    receiver.answers = [Reply(503, "later", {"Retry-After": when})]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    wait = WebhookDelivery.objects.get().next_attempt_at - timezone.now()
+    assert timedelta(minutes=118) < wait < timedelta(minutes=121)
 
 
 def test_410_disables_the_endpoint_and_tells_its_owner(api, user, receiver, endpoint,
@@ -127,7 +143,7 @@ def test_an_endpoint_failing_for_five_days_is_disabled(api, user, receiver, endp
 def test_a_slow_receiver_times_out_and_is_retried(api, receiver, endpoint, monkeypatch,
                                                   django_capture_on_commit_callbacks):
     monkeypatch.setattr(webhooks, "TIMEOUT_SECONDS", 0.5)
-    monkeypatch.setattr(webhooks, "_pause", lambda s: None)
+    monkeypatch.setattr(webhooks, "_pause", _time_passes)
 
     def slow(handler):
         time.sleep(1.5)
@@ -161,7 +177,7 @@ def test_blocked_addresses_are_refused_at_registration_and_at_delivery(
 
 def test_no_redirect_is_followed(api, receiver, endpoint, monkeypatch,
                                  django_capture_on_commit_callbacks):
-    monkeypatch.setattr(webhooks, "_pause", lambda s: None)
+    monkeypatch.setattr(webhooks, "_pause", _time_passes)
     receiver.answers = [Reply(307, headers={"Location": receiver.server.url("/elsewhere")})] * 2
     with django_capture_on_commit_callbacks(execute=True):
         api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
