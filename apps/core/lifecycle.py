@@ -49,11 +49,15 @@ def announce(job, transition: str) -> None:
 
 
 def _send(job, transition: str) -> None:
-    for receiver, result in job_transition.send_robust(sender=type(job), job=job,
-                                                       transition=transition):
+    _send_isolated(job_transition, f"job {job.pk}: {transition}", sender=type(job), job=job,
+                   transition=transition)
+
+
+def _send_isolated(signal: Signal, what: str, **kwargs) -> None:
+    """Send `signal` to every receiver; one that raises is logged and the rest still run."""
+    for receiver, result in signal.send_robust(**kwargs):
         if isinstance(result, Exception):
-            logger.error("job %s: %s receiver %r failed: %r", job.pk, transition, receiver,
-                         result, exc_info=result)
+            logger.error("%s receiver %r failed: %r", what, receiver, result, exc_info=result)
 
 
 #: Sent with `job` and `progress` (pages_done, pages_total, stage) after a progress
@@ -69,11 +73,8 @@ def announce_progress(job, progress: dict) -> None:
 
 
 def _send_progress(job, progress: dict) -> None:
-    for receiver, result in job_progress.send_robust(sender=type(job), job=job,
-                                                     progress=progress):
-        if isinstance(result, Exception):
-            logger.error("job %s: progress receiver %r failed: %r", job.pk, receiver, result,
-                         exc_info=result)
+    _send_isolated(job_progress, f"job {job.pk}: progress", sender=type(job), job=job,
+                   progress=progress)
 
 
 #: Sent with `export` when an export's file is ready (notifications and webhooks
@@ -83,7 +84,5 @@ export_ready = Signal()
 
 def announce_export_ready(export) -> None:
     """Send `export_ready` (receivers isolated, failures logged)."""
-    for receiver, result in export_ready.send_robust(sender=type(export), export=export):
-        if isinstance(result, Exception):
-            logger.error("export %s: export_ready receiver %r failed: %r", export.pk, receiver,
-                         result, exc_info=result)
+    _send_isolated(export_ready, f"export {export.pk}: export_ready", sender=type(export),
+                   export=export)

@@ -15,6 +15,30 @@ from apps.accounts.models import Credential, MonthlyUsage
 from apps.jobs.models import Job, Status
 
 
+def _burst(user, n: int) -> list:
+    """`n` analyses created at the same instant by `user` from `n` threads; the answers."""
+    token = str(AccessToken.for_user(user))
+    answers = []
+    barrier = threading.Barrier(n)
+
+    def post():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        barrier.wait()
+        try:
+            answers.append(client.post("/api/v1/analyses", {"url": "http://example.com/"},
+                                       format="json"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
 @pytest.mark.django_db(transaction=True)
 def test_parallel_creates_never_exceed_the_concurrency_limit(user, monkeypatch):
     # Queued for a worker that is not there, so every job stays active.
@@ -22,26 +46,7 @@ def test_parallel_creates_never_exceed_the_concurrency_limit(user, monkeypatch):
     plan = user.get_plan()
     plan.max_concurrent_analyses = 2
     plan.save()
-    token = str(AccessToken.for_user(user))
-    statuses = []
-    barrier = threading.Barrier(6)
-
-    def post():
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        barrier.wait()
-        try:
-            response = client.post("/api/v1/analyses", {"url": "http://example.com/"},
-                                   format="json")
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = [answer.status_code for answer in _burst(user, 6)]
     assert sorted(statuses) == [201, 201, 429, 429, 429, 429]
     assert Job.objects.filter(owner=user).count() == 2
 
@@ -121,24 +126,7 @@ def test_a_burst_over_the_monthly_quota_is_refused_and_deleting_gives_nothing_ba
     last_month = usage.month_start() - timedelta(days=1)
     MonthlyUsage.objects.create(user=user, month=last_month.replace(day=1), analyses=99)
     token = str(AccessToken.for_user(user))
-    answers = []
-    barrier = threading.Barrier(6)
-
-    def post():
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        barrier.wait()
-        try:
-            answers.append(client.post("/api/v1/analyses", {"url": "http://example.com/"},
-                                       format="json"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = _burst(user, 6)
     assert sorted(a.status_code for a in answers) == [201, 201, 201, 429, 429, 429]
     refused = [a for a in answers if a.status_code == 429]
     resets = usage.next_reset()
