@@ -163,14 +163,15 @@ def build(export_id: str) -> None:
                                                    error=f"{type(exc).__name__}: {exc}"[:500],
                                                    finished_at=timezone.now())
         return
-    updated = Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING).update(
-        status=ExportStatus.READY, file=stored, filename=filename,
-        media_type="application/zip" if export.batch else output.media_type,
-        size=sink.size, sha256=sink.digest.hexdigest(), finished_at=timezone.now())
+    with transaction.atomic():  # ready, and its notification and webhooks, together
+        updated = Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING).update(
+            status=ExportStatus.READY, file=stored, filename=filename,
+            media_type="application/zip" if export.batch else output.media_type,
+            size=sink.size, sha256=sink.digest.hexdigest(), finished_at=timezone.now())
+        if updated:
+            announce_export_ready(Export.objects.get(pk=export_id))
     if not updated:  # deleted while it was built
         default_storage.delete(stored)
-        return
-    announce_export_ready(Export.objects.get(pk=export_id))
 
 
 def delete_expired() -> int:

@@ -5,7 +5,8 @@ one conditional UPDATE that names the state it expects (queued, or running *for
 this worker*), so a task delivered twice, a cancel racing a claim, or a worker that
 was wrongly thought dead and carries on can never move a job that is no longer
 theirs. Every transition is announced through the one lifecycle hook
-(`apps.core.lifecycle`), after its transaction commits.
+(`apps.core.lifecycle`) inside its transaction: a start by `claim`, an end by
+`apps.jobs.runner.end_job` once the job's final events are written with it.
 
 A job's `kind` names what it does (registered in `apps.jobs.kinds`); this module
 knows no kind.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -38,7 +39,8 @@ TERMINAL = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELLED})
 STAGE_QUEUED = "queued"
 STAGE_DONE = "done"
 
-_ANNOUNCED = {
+#: The lifecycle transition each terminal status is announced as.
+TRANSITION_OF = {
     Status.SUCCEEDED: lifecycle.SUCCEEDED,
     Status.FAILED: lifecycle.FAILED,
     Status.CANCELLED: lifecycle.CANCELLED,
@@ -114,20 +116,21 @@ class Job(models.Model):
         A conditional UPDATE, so two deliveries of the same task cannot both win.
         """
         now = timezone.now()
-        won = (
-            Job.objects.filter(pk=self.pk, status=Status.QUEUED)
-            .update(
-                status=Status.RUNNING,
-                attempt=F("attempt") + 1,
-                worker=worker,
-                heartbeat_at=now,
-                started_at=models.functions.Coalesce(F("started_at"), now),
+        with transaction.atomic():
+            won = (
+                Job.objects.filter(pk=self.pk, status=Status.QUEUED)
+                .update(
+                    status=Status.RUNNING,
+                    attempt=F("attempt") + 1,
+                    worker=worker,
+                    heartbeat_at=now,
+                    started_at=models.functions.Coalesce(F("started_at"), now),
+                )
+                == 1
             )
-            == 1
-        )
-        if won:
-            self.refresh_from_db()
-            lifecycle.announce(self, lifecycle.STARTED)
+            if won:
+                self.refresh_from_db()
+                lifecycle.announce(self, lifecycle.STARTED)
         return won
 
     def release(self, *, from_worker: str) -> bool:
@@ -158,7 +161,8 @@ class Job(models.Model):
                expected: Status = Status.RUNNING, worker: str | None = None) -> bool:
         """Move the job from `expected` (running, for `worker` when given; else this
         instance's worker) to a terminal `status`. False when it is not in that state
-        any more: it ended already, or another worker took it over."""
+        any more: it ended already, or another worker took it over. Not announced here:
+        `apps.jobs.runner.end_job` announces it with the final events."""
         assert status in TERMINAL
         condition = Q(pk=self.pk, status=expected)
         if expected == Status.RUNNING:
@@ -173,7 +177,6 @@ class Job(models.Model):
         if updated:
             self.status, self.stage, self.error_code, self.error = status, STAGE_DONE, error_code, error
             self.finished_at = now
-            lifecycle.announce(self, _ANNOUNCED[status])
         return updated
 
     def request_cancel(self) -> bool:

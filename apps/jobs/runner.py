@@ -30,8 +30,9 @@ from typing import NoReturn
 from django.conf import settings
 from django.db import transaction
 
+from apps.core import lifecycle
 from apps.jobs import events, kinds
-from apps.jobs.models import EventType, Job, JobEvent, Status
+from apps.jobs.models import TRANSITION_OF, EventType, Job, JobEvent, Status
 from apps.jobs.workers import current_worker
 
 logger = logging.getLogger(__name__)
@@ -142,7 +143,8 @@ class RunContext:
 
 def end_job(job: Job, status: Status, *, error_code: str = "", error: str = "",
             expected: Status = Status.RUNNING, worker: str | None = None) -> bool:
-    """Move `job` to a terminal `status` and write its final events, atomically.
+    """Move `job` to a terminal `status`, write its final events and announce it, in one
+    transaction (the lifecycle's in-transaction receivers record with it).
 
     Only from `expected` (running for `worker`, by default the job's own): False,
     with nothing written, when the job is not in that state any more.
@@ -152,6 +154,7 @@ def end_job(job: Job, status: Status, *, error_code: str = "", error: str = "",
                           worker=worker):
             return False
         events.emit_terminal(job)
+        lifecycle.announce(job, TRANSITION_OF[status])
     return True
 
 

@@ -26,6 +26,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # an endpoint is registered through the API, which makes its secret
 
+    def save_model(self, request, obj, form, change) -> None:
+        if obj.active and "active" in form.changed_data:  # re-activated: a fresh start
+            obj.disabled_reason, obj.failing_since = "", None
+        super().save_model(request, obj, form, change)
+
 
 class AttemptInline(admin.TabularInline):
     model = WebhookAttempt

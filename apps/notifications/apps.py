@@ -6,7 +6,12 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
-        from apps.core.lifecycle import export_ready, job_progress, job_transition
+        from apps.core.lifecycle import (
+            connect_recorder,
+            export_ready,
+            job_progress,
+            job_transition_recorded,
+        )
         from apps.notifications.receivers import (
             on_export_ready,
             on_progress,
@@ -14,7 +19,12 @@ class NotificationsConfig(AppConfig):
             on_transition_webhooks,
         )
 
-        job_transition.connect(on_transition, dispatch_uid="notifications-on-transition")
-        job_transition.connect(on_transition_webhooks, dispatch_uid="webhooks-on-transition")
-        job_progress.connect(on_progress, dispatch_uid="notifications-on-progress")
-        export_ready.connect(on_export_ready, dispatch_uid="notifications-on-export-ready")
+        # Recorded in the transition's own transaction: a notification or a webhook
+        # delivery commits with it or not at all, and each in a savepoint of its own.
+        connect_recorder(job_transition_recorded, on_transition,
+                         dispatch_uid="notifications-on-transition")
+        connect_recorder(job_transition_recorded, on_transition_webhooks,
+                         dispatch_uid="webhooks-on-transition")
+        connect_recorder(export_ready, on_export_ready,
+                         dispatch_uid="notifications-on-export-ready")
+        connect_recorder(job_progress, on_progress, dispatch_uid="notifications-on-progress")

@@ -57,7 +57,7 @@ class WebhookEndpoint(models.Model):
                               related_name="webhook_endpoints")
     url = models.URLField(max_length=2083, blank=True)
     description = models.CharField(max_length=200, blank=True)
-    events = models.JSONField(default=list)  # event types; [] = every event
+    events = models.JSONField(default=list, blank=True)  # event types; [] = every event
     active = models.BooleanField(default=True)
     secret_encrypted = models.TextField()
     previous_secret_encrypted = models.TextField(blank=True)
@@ -104,6 +104,9 @@ class WebhookDelivery(models.Model):
                               default=DeliveryStatus.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # While a sender holds it (an attempt under way, or a send queued by the sweep); the
+    # value is also the holder's token.
+    leased_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -1,9 +1,13 @@
 """Signed webhooks (Standard Webhooks v1) that never lose an event.
 
-* An event becomes one `WebhookDelivery` row per subscribed endpoint, written before
-  anything is sent; a task sends it after commit. A worker that dies mid-way leaves
-  the row pending, and the once-a-minute sweep (`dispatch_due`) sends it again, with
-  the same `webhook-id` and the same body.
+* An event becomes one `WebhookDelivery` row per subscribed endpoint, written in the
+  transaction that makes the event happen (the job's transition, the export's
+  completion), before anything is sent; a task sends it after commit. A worker that
+  dies mid-way leaves the row pending, and the once-a-minute sweep (`dispatch_due`)
+  queues a send for every row that is due, with the same `webhook-id` and body.
+* One sender at a time: an attempt holds its row's lease (`leased_until`), which a
+  redelivery, the sweep or another worker respects; a holder that died loses it after
+  `LEASE`.
 * Signing is the `standardwebhooks` library's (HMAC-SHA256 over "{id}.{timestamp}.{body}",
   `v1,<base64>`); while a secret is being rotated both signatures are sent.
 * The URL goes through the crawler's SSRF guard when it is registered and again on
@@ -12,7 +16,8 @@
   after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h (±10 % jitter), later when the
   receiver's Retry-After asks for it; 410 Gone disables the endpoint at once, and an
   endpoint that has failed for 5 days is disabled; either way its owner is notified.
-* Every attempt is logged: time, status code, latency, the first 2 KB of the answer.
+* Every attempt is logged: time, status code, latency, the first 2 KB of the answer
+  (the rest is not read, however long the answer).
 * A job's one-off `webhook_url` gets that job's events, signed with the owner's one-off
   secret (`one_off_secret`): the same rows and retries, but a failing one-off URL
   disables nothing.
@@ -32,12 +37,13 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 from standardwebhooks.webhooks import Webhook
 
 from apps.accounts.crypto import CredentialKeyError, decrypt, encrypt
-from apps.core.errors import ServiceError
+from apps.core.errors import Conflict, ServiceError
 from apps.core.outbound import allowed_targets, target_check
 from apps.notifications import services
 from apps.notifications.models import (
@@ -58,10 +64,10 @@ INLINE_RETRY_SECONDS = 10  # a shorter wait is slept in the task; longer ones go
 TIMEOUT_SECONDS = 15
 DISABLE_AFTER = timedelta(days=5)
 ROTATION_OVERLAP = timedelta(hours=24)
-LEASE = timedelta(minutes=2)  # a claimed delivery is not claimed again before this
-EXCERPT = 2048
-ANSWER_MAX_BYTES = 10 * 1024 * 1024  # a receiver's answer is read up to this much
-SWEEP_BATCH = 100
+LEASE = timedelta(minutes=2)  # an attempt holds its delivery at most this long
+QUEUED_LEASE = timedelta(minutes=10)  # a send queued by the sweep holds it until it runs
+EXCERPT = 2048  # of a receiver's answer, kept in the attempt log; no more is read
+SWEEP_BATCH = 500
 
 
 def new_secret() -> str:
@@ -184,25 +190,40 @@ def ping(endpoint: WebhookEndpoint) -> WebhookDelivery:
 
 
 def redeliver(delivery: WebhookDelivery) -> WebhookDelivery:
-    """Send a delivery again now, with its id and body (after a fix on the receiver)."""
-    delivery.status = DeliveryStatus.PENDING
-    delivery.next_attempt_at = timezone.now()
-    delivery.save(update_fields=["status", "next_attempt_at"])
+    """Send a delivery again now, with its id and body (after a fix on the receiver).
+    Conflict while it is being sent, or while its endpoint is disabled."""
+    if not delivery.endpoint.active:
+        raise Conflict("This endpoint is disabled; re-activate it first.",
+                       code="endpoint_disabled")
+    now = timezone.now()
+    if not WebhookDelivery.objects.filter(_unleased(now), pk=delivery.pk).update(
+            status=DeliveryStatus.PENDING, next_attempt_at=now):
+        raise Conflict("This delivery is being sent right now; redeliver it once the attempt "
+                       "has ended.", code="delivery_in_progress")
+    delivery.refresh_from_db()
     transaction.on_commit(lambda: async_task("apps.notifications.webhooks.send", delivery.pk))
     return delivery
 
 
-def _claim(delivery_id: int, *, after_attempt: int | None = None) -> WebhookDelivery | None:
-    """Take a pending delivery for one attempt: when it is due, or (the task's own short
-    retry) when nobody attempted it since `after_attempt`."""
+def _unleased(now: datetime) -> Q:
+    return Q(leased_until__isnull=True) | Q(leased_until__lte=now)
+
+
+def _claim(delivery_id: int, *, after_attempt: int | None = None,
+           lease: datetime | None = None) -> WebhookDelivery | None:
+    """Take a pending delivery's lease for one attempt: when it is due and nobody holds
+    it; for the task's own short retry, when nobody attempted it since `after_attempt`;
+    for a send the sweep queued, when the sweep's `lease` is still the one on the row."""
     now = timezone.now()
     rows = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
-    if after_attempt is None:
-        rows = rows.filter(next_attempt_at__lte=now)
-    else:  # also due: a sweep or a redelivery holding the row's lease keeps it
-        rows = rows.filter(attempts=after_attempt,
+    if lease is not None:
+        rows = rows.filter(leased_until=lease)
+    elif after_attempt is None:
+        rows = rows.filter(_unleased(now), next_attempt_at__lte=now)
+    else:
+        rows = rows.filter(_unleased(now), attempts=after_attempt,
                            next_attempt_at__lte=now + timedelta(seconds=1))
-    claimed = rows.update(next_attempt_at=now + LEASE)
+    claimed = rows.update(leased_until=now + LEASE)
     return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id) \
         if claimed else None
 
@@ -225,7 +246,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, dict, int]:
         headers = headers_for(delivery, signing_secrets(endpoint), timezone.now())
         with GuardedClient(allowed_targets=allowed_targets(), connect_timeout=TIMEOUT_SECONDS,
                            read_timeout=TIMEOUT_SECONDS, total_timeout=TIMEOUT_SECONDS,
-                           max_bytes=ANSWER_MAX_BYTES) as client:
+                           max_bytes=EXCERPT, truncate=True) as client:
             result = client.post(url, body=delivery.body.encode(), headers=headers)
     except ServiceError as exc:
         return None, "", exc.code, {}, _ms(started)
@@ -235,10 +256,8 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str, dict, int]:
         logger.error("webhook %s: its secret's key is not configured here", endpoint.pk)
         return None, "", "secret_key_missing", {}, _ms(started)
     except FetchError as exc:
-        # Includes an answer over ANSWER_MAX_BYTES (`too_large`): its status is not known,
-        # so it counts as a failed attempt.
         return None, "", exc.code, {}, _ms(started)
-    excerpt = result.body[:EXCERPT].decode("utf-8", "replace")
+    excerpt = result.body.decode("utf-8", "replace")
     return result.status, excerpt, "", result.headers, _ms(started)
 
 
@@ -262,10 +281,10 @@ def _retry_after(headers: dict) -> int | None:
     return max(int((when - timezone.now()).total_seconds()), 0) if when.tzinfo else None
 
 
-def send(delivery_id: int) -> str:
+def send(delivery_id: int, lease: datetime | None = None) -> str:
     """The task: attempt a delivery (sleeping through a short first retry); returns the
-    delivery's status afterwards."""
-    delivery = _claim(delivery_id)
+    delivery's status afterwards. `lease`: the sweep's, when the sweep queued it."""
+    delivery = _claim(delivery_id, lease=lease)
     while delivery is not None:
         wait = _attempt(delivery)
         if wait is None or wait > INLINE_RETRY_SECONDS:
@@ -309,7 +328,9 @@ def _attempt(delivery: WebhookDelivery) -> float | None:
     wait = RETRY_DELAYS[delivery.attempts - 1] * random.uniform(0.9, 1.1)
     wait = max(wait, min(_retry_after(headers) or 0, 24 * 3600))
     delivery.next_attempt_at = now + timedelta(seconds=wait)
-    delivery.save(update_fields=["attempts", "last_status_code", "next_attempt_at"])
+    delivery.leased_until = None
+    delivery.save(update_fields=["attempts", "last_status_code", "next_attempt_at",
+                                 "leased_until"])
     return wait
 
 
@@ -323,11 +344,11 @@ def _failing_too_long(endpoint: WebhookEndpoint, now: datetime) -> bool:
 
 def _finish(delivery: WebhookDelivery, status: str) -> None:
     delivery.status = status
-    delivery.next_attempt_at = None
+    delivery.next_attempt_at = delivery.leased_until = None
     if status == DeliveryStatus.SUCCEEDED:
         delivery.delivered_at = timezone.now()
     delivery.save(update_fields=["status", "attempts", "last_status_code", "next_attempt_at",
-                                 "delivered_at"])
+                                 "leased_until", "delivered_at"])
 
 
 def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
@@ -342,13 +363,22 @@ def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
 
 
 def dispatch_due() -> int:
-    """The once-a-minute sweep: send every pending delivery whose time has come (retries,
-    and deliveries whose worker died); how many were attempted."""
-    due = list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING,
-                                              next_attempt_at__lte=timezone.now())
-               .order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_BATCH])
-    for delivery_id in due:
-        delivery = _claim(delivery_id)
-        if delivery is not None:
-            _attempt(delivery)  # one at a time; the lease keeps a second sweep off this row
-    return len(due)
+    """The once-a-minute sweep: queue a send task for every pending delivery whose time
+    has come (retries, and deliveries whose worker died), so the workers send them side
+    by side and a slow receiver holds up only its own; how many were queued.
+
+    Each row is leased to its task (`QUEUED_LEASE`) so the next sweep does not queue it
+    again; a task that runs after its lease was given to another finds it gone and
+    does nothing."""
+    now = timezone.now()
+    pending = WebhookDelivery.objects.filter(_unleased(now), status=DeliveryStatus.PENDING,
+                                             next_attempt_at__lte=now)
+    queued = 0
+    for delivery_id in pending.order_by("next_attempt_at").values_list("pk", flat=True)[
+            :SWEEP_BATCH]:
+        lease = now + QUEUED_LEASE
+        if pending.filter(pk=delivery_id).update(leased_until=lease):
+            async_task("apps.notifications.webhooks.send", delivery_id, lease=lease,
+                       task_name=f"webhook-{delivery_id}-sweep-{int(now.timestamp())}")
+            queued += 1
+    return queued

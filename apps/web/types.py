@@ -44,6 +44,7 @@ class FetchResult:
     # Every header line as received, in order: headers that may repeat (X-Robots-Tag)
     # must be read one line at a time, not from `headers`, where they are comma-joined.
     header_lines: list[tuple[str, str]] = field(default_factory=list)
+    truncated: bool = False  # the body is the first max_bytes only (a client with truncate)
 
     @property
     def content_type(self) -> str:

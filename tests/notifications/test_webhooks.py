@@ -8,10 +8,15 @@ from email.utils import format_datetime
 
 import pytest
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.models import OrmQ
 
+from apps.jobs.models import Status
+from apps.jobs.runner import end_job
 from apps.notifications import webhooks
 from apps.notifications.models import Notification, WebhookDelivery, WebhookEndpoint
 from tests.analyses.personas.test_shop_review import analyse
+from tests.factories import JobFactory
 from tests.support.http_server import LocalHTTPServer, Reply
 from tests.support.webhooks import Receiver
 
@@ -257,3 +262,110 @@ def test_a_blocked_one_off_webhook_url_refuses_the_analysis(api, shop, settings)
         error = response.json()["error"]
         assert error["code"] == code and "webhook_url" in error["details"], error
     assert not api.get("/api/v1/analyses").json()["results"]
+
+
+def test_an_event_is_recorded_with_its_transition_and_survives_a_death_after_commit(
+        user, receiver, endpoint, django_capture_on_commit_callbacks):
+    job = JobFactory(owner=user)
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        assert job.claim(worker="host:1:1")
+        assert end_job(job, Status.CANCELLED)
+        # In the transition's transaction: the deliveries are rows before anything is sent.
+        assert sorted(WebhookDelivery.objects.values_list("event_type", flat=True)) == \
+            ["analysis.cancelled", "analysis.started"]
+    assert after_commit and receiver.received == []
+    # The process died right after the commit, before its on-commit sends: the sweep sends.
+    assert webhooks.dispatch_due() == 2
+    assert sorted(payload["type"] for _id, payload in receiver.verified) == \
+        ["analysis.cancelled", "analysis.started"]
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"succeeded"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_redelivery_while_an_attempt_is_under_way_is_a_conflict(api, receiver, endpoint,
+                                                                 monkeypatch):
+    monkeypatch.setattr(webhooks, "INLINE_RETRY_SECONDS", 0)  # the retry waits for the sweep
+    answers = []
+
+    def redeliver_meanwhile(handler):  # the receiver's owner clicks "redeliver" mid-attempt
+        delivery = WebhookDelivery.objects.get()
+        answers.append(api.post(f"/api/v1/webhooks/deliveries/{delivery.pk}/redeliver"))
+        return Reply(500, "oops")
+
+    receiver.answers = [redeliver_meanwhile]
+    api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    assert len(answers) == 1 and answers[0].status_code == 409
+    assert answers[0].json()["error"]["code"] == "delivery_in_progress"
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending" and delivery.attempts == 1
+    assert delivery.leased_until is None  # the attempt ended: redelivering is fine again
+    again = api.post(f"/api/v1/webhooks/deliveries/{delivery.pk}/redeliver")
+    assert again.status_code == 202
+    delivery.refresh_from_db()
+    assert delivery.status == "succeeded" and delivery.attempts == 2
+    assert len(receiver.received) == 2
+
+
+def test_redelivery_to_a_disabled_endpoint_is_a_conflict(api, receiver, endpoint,
+                                                         django_capture_on_commit_callbacks):
+    receiver.answers = [Reply(410, "gone")]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    delivery = WebhookDelivery.objects.get()
+    response = api.post(f"/api/v1/webhooks/deliveries/{delivery.pk}/redeliver")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "endpoint_disabled"
+    assert len(receiver.received) == 1
+
+
+def test_a_huge_answer_is_cut_to_its_excerpt_and_the_delivery_succeeds(
+        api, receiver, endpoint, django_capture_on_commit_callbacks):
+    receiver.answers = [Reply(200, "é" * (6 * 1024 * 1024))]  # 12 MiB of UTF-8
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "succeeded" and delivery.last_status_code == 200
+    attempt = delivery.attempt_log.get()
+    assert attempt.response_excerpt == "é" * 1024 and attempt.error == ""
+
+
+def test_the_sweep_queues_each_due_delivery_once_and_a_stale_send_does_nothing(
+        api, receiver, endpoint, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(webhooks, "INLINE_RETRY_SECONDS", 0)  # every retry to the sweep
+    receiver.answers = [Reply(500)] * 3
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())  # their retries are due
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued for the cluster's workers
+    assert webhooks.dispatch_due() == 3
+    assert webhooks.dispatch_due() == 0  # each is held by its queued send
+    stale = [row.task for row in OrmQ.objects.all()]
+    assert sorted(task["args"][0] for task in stale) == \
+        sorted(WebhookDelivery.objects.values_list("pk", flat=True))
+    # Those sends never ran (their worker died); once their lease is over the sweep
+    # queues new ones, and the old ones, run late, find the rows are not theirs.
+    WebhookDelivery.objects.update(leased_until=timezone.now() - timedelta(seconds=1))
+    assert webhooks.dispatch_due() == 3
+    fresh = [row.task for row in OrmQ.objects.all()][len(stale):]
+    assert [webhooks.send(*t["args"], **t["kwargs"]) for t in stale] == ["skipped"] * 3
+    assert [webhooks.send(*t["args"], **t["kwargs"]) for t in fresh] == ["succeeded"] * 3
+    assert len(receiver.received) == 6  # three first attempts, then one retry each
+
+
+def test_reactivating_in_admin_clears_the_failure(admin_client, api, receiver, endpoint,
+                                                  django_capture_on_commit_callbacks):
+    receiver.answers = [Reply(410, "gone")]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=timezone.now())
+    endpoint.refresh_from_db()
+    assert not endpoint.active and endpoint.disabled_reason
+    page = f"/admin/notifications/webhookendpoint/{endpoint.pk}/change/"
+    form = {"description": endpoint.description, "events": "[]", "active": "on",
+            "disabled_reason": endpoint.disabled_reason}
+    response = admin_client.post(page, form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    endpoint.refresh_from_db()
+    assert endpoint.active and endpoint.disabled_reason == "" and endpoint.failing_since is None
+    assert receiver.secret not in admin_client.get(page).content.decode()

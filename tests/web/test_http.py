@@ -590,6 +590,29 @@ def test_it_accepts_a_body_exactly_at_the_cap(server: LocalHTTPServer) -> None:
     assert len(client_for(server, max_bytes=10_000).get(server.url("/exact")).body) == 10_000
 
 
+def test_with_truncate_it_keeps_the_first_bytes_and_stops_reading(
+    server: LocalHTTPServer,
+) -> None:
+    def huge(req):  # type: ignore[no-untyped-def]
+        req.send_response(200)
+        req.send_header("Content-Length", str(10**9))
+        req.end_headers()
+        req.wfile.write(b"a" * 3000)
+        req.wfile.flush()
+        time.sleep(3)  # the rest never comes: the client must not wait for it
+        req.close_connection = True
+
+    server.route("/big", huge)
+    server.route("/small", Reply(200, b"ok"))
+    client = client_for(server, max_bytes=1000, truncate=True)
+    started = time.monotonic()
+    result = client.get(server.url("/big"))
+    assert (result.status, result.body, result.truncated) == (200, b"a" * 1000, True)
+    assert time.monotonic() - started < 2
+    small = client.get(server.url("/small"))  # the cut connection is not reused half-read
+    assert (small.body, small.truncated) == (b"ok", False)
+
+
 def test_it_decodes_compressed_bodies(server: LocalHTTPServer) -> None:
     server.route("/gz", Reply(200, gzip.compress(b"<p>zipped</p>"), {"Content-Encoding": "gzip"}))
     result = client_for(server).get(server.url("/gz"))

@@ -220,19 +220,23 @@ class GuardedClient:
         read_timeout: float = 30.0,
         total_timeout: float = 60.0,
         max_bytes: int = 10 * 1024 * 1024,
+        truncate: bool = False,
         max_redirects: int = MAX_REDIRECTS,
         max_url_length: int = MAX_URL_LENGTH,
         resolver: Resolver | None = None,
         ca_certs: str | None = None,
     ) -> None:
         """``ca_certs`` is a CA bundle path for private deployments (and TLS tests);
-        None uses the bundle requests ships with. Verification is never disabled."""
+        None uses the bundle requests ships with. Verification is never disabled.
+        A body over ``max_bytes`` is a ``too_large`` FetchError, or, with ``truncate``,
+        its first ``max_bytes`` (the result says ``truncated``; the rest is not read)."""
         self.allowed_targets = normalise_allowed(allowed_targets)
         self.user_agent = user_agent
         self.connect_timeout = float(connect_timeout)
         self.read_timeout = float(read_timeout)
         self.total_timeout = float(total_timeout)
         self.max_bytes = int(max_bytes)
+        self.truncate = bool(truncate)
         self.max_redirects = int(max_redirects)
         self.max_url_length = int(max_url_length)
         self.resolver: Resolver = resolver or default_resolver
@@ -352,9 +356,9 @@ class GuardedClient:
                     current = target
                     continue  # the redirect body is never read; `finally` closes it
                 # A HEAD response has no body, whatever its Content-Length says.
-                data = b"" if method == "HEAD" else self._read_body(resp, deadline, watch,
-                                                                    current)
-                fully_read = True
+                data, truncated = (b"", False) if method == "HEAD" else self._read_body(
+                    resp, deadline, watch, current)
+                fully_read = not truncated
                 return FetchResult(
                     url=url,
                     final_url=current,
@@ -365,6 +369,7 @@ class GuardedClient:
                     elapsed_ms=int((time.monotonic() - started) * 1000),
                     ip=ip,
                     header_lines=list(resp.raw.headers.items()),
+                    truncated=truncated,
                 )
             finally:
                 watch.cancel()
@@ -424,15 +429,16 @@ class GuardedClient:
 
     def _read_body(
         self, resp: requests.Response, deadline: float, watch: Watchdog, url: str
-    ) -> bytes:
-        """Stream and decode the body, stopping as soon as it exceeds ``max_bytes``.
+    ) -> tuple[bytes, bool]:
+        """Stream and decode the body, stopping as soon as it exceeds ``max_bytes``;
+        the body and whether it was cut there (only with ``truncate``).
 
         urllib3 (>= 2.6) bounds each decompression step by the amount asked
         for, so reading ``cap - len(buf) + 1`` decoded bytes at a time keeps
         memory at about ``max_bytes`` even for a gzip/deflate/brotli bomb.
         """
         declared = resp.headers.get("content-length", "").strip()
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if declared.isdigit() and int(declared) > self.max_bytes and not self.truncate:
             raise FetchError(
                 "too_large", f"Content-Length {declared} exceeds {self.max_bytes} bytes", url=url
             )
@@ -447,6 +453,8 @@ class GuardedClient:
                 if not chunk:
                     break
                 buf += chunk
+                if len(buf) > self.max_bytes and self.truncate:
+                    return bytes(buf[: self.max_bytes]), True
                 if len(buf) > self.max_bytes:
                     raise FetchError("too_large", f"body exceeds {self.max_bytes} bytes", url=url)
         except FetchError:
@@ -455,7 +463,7 @@ class GuardedClient:
             raise self._map_error(exc, watch, deadline, url) from exc
         if watch.fired:
             raise FetchError("timeout", f"gave up after {self.total_timeout:g}s", url=url)
-        return bytes(buf)
+        return bytes(buf), False
 
     def _map_error(
         self, exc: BaseException, watch: Watchdog, deadline: float, url: str
