@@ -139,10 +139,11 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedView
                                       .prefetch_related("attempt_log"))
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={202: DeliverySerializer, **ERRORS(401, 404)})
+    @extend_schema(request=None, responses={202: DeliverySerializer, **ERRORS(401, 404, 409)})
     @action(detail=False, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9]+)/redeliver")
     def redeliver(self, request, delivery_id=None):
-        """Send a delivery again now, with the same webhook-id and body."""
+        """Send a delivery again now, with the same webhook-id and body; 409 while an
+        attempt at it is under way or its endpoint is disabled."""
         delivery = WebhookDelivery.objects.owned_by(request.user).filter(pk=delivery_id).first()
         if delivery is None:
             raise NotFound("No such delivery.")
