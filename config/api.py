@@ -40,6 +40,11 @@ urlpatterns = [
     slash_optional("auth/logout", accounts.LogoutView.as_view(), "logout"),
     slash_optional("auth/me", accounts.MeView.as_view(), "me"),
     slash_optional("health", system.HealthView.as_view(), "health"),
+    slash_optional("system/ping", system.PingView.as_view(), "system-ping"),
+    slash_optional("system/health", system.HealthView.as_view(), "system-health"),
+    slash_optional("system/ready", system.ReadyView.as_view(), "system-ready"),
+    slash_optional("system/version", system.VersionView.as_view(), "system-version"),
+    slash_optional("system/stats", system.StatsView.as_view(), "system-stats"),
     slash_optional("usage", UsageView.as_view(), "usage"),
     # The original persona service's endpoints (apps.analyses.api.compat).
     slash_optional("analyze/single", compat.SingleView.as_view(), "compat-single"),

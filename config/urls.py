@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from apps.core.api import system
 from apps.core.api.errors import json_error_view
 
 urlpatterns = [
@@ -9,6 +10,9 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/schema", SpectacularAPIView.as_view()),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("healthz", system.PingView.as_view(), name="healthz"),
+    path("readyz", system.ReadyView.as_view(), name="readyz"),
     path("api/v1/", include("config.api")),
     path("api/", json_error_view(404, "not_found", "No such API endpoint.")),
     path("", include("apps.analyses.urls")),

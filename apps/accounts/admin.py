@@ -20,7 +20,8 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
     list_display = ["name", "analyses_per_month", "max_pages_per_analysis",
-                    "max_concurrent_analyses", "api_rate_per_minute"]
+                    "max_concurrent_analyses", "api_rate_per_minute", "export_retention_days",
+                    "webhook_endpoints"]
 
 
 @admin.register(MonthlyUsage)

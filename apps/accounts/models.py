@@ -39,6 +39,7 @@ class Plan(models.Model):
     api_rate_per_minute = models.PositiveIntegerField(default=120)
     # How long an export's file is kept (and its download link can be signed for).
     export_retention_days = models.PositiveIntegerField(default=7)
+    webhook_endpoints = models.PositiveIntegerField(default=10)
 
     def __str__(self) -> str:
         return self.name
@@ -149,6 +150,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Requests per minute this key may make (within its owner's plan rate); None: the plan's.
+    rate_per_minute = models.PositiveIntegerField(null=True, blank=True)
 
     objects = ApiKeyQuerySet.as_manager()
 
@@ -164,10 +167,12 @@ class ApiKey(models.Model):
         return hashlib.sha256(raw_key.encode()).hexdigest()
 
     @classmethod
-    def generate(cls, *, user: User, name: str) -> tuple[ApiKey, str]:
+    def generate(cls, *, user: User, name: str, rate_per_minute: int | None = None
+                 ) -> tuple[ApiKey, str]:
         raw = "sl_" + secrets.token_urlsafe(32)
         key = cls.objects.create(
-            user=user, name=name, prefix=raw[: cls.PREFIX_LENGTH], key_hash=cls.hash(raw)
+            user=user, name=name, prefix=raw[: cls.PREFIX_LENGTH], key_hash=cls.hash(raw),
+            rate_per_minute=rate_per_minute,
         )
         return key, raw
 

@@ -29,5 +29,6 @@ def usage_report(user: User) -> dict:
                  "max_pages_per_analysis": plan.max_pages_per_analysis,
                  "max_concurrent_analyses": plan.max_concurrent_analyses,
                  "api_rate_per_minute": plan.api_rate_per_minute,
-                 "export_retention_days": plan.export_retention_days},
+                 "export_retention_days": plan.export_retention_days,
+                 "webhook_endpoints": plan.webhook_endpoints},
     }

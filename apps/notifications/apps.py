@@ -12,6 +12,8 @@ class NotificationsConfig(AppConfig):
             job_progress,
             job_transition_recorded,
         )
+        from apps.core.system import register_stats
+        from apps.notifications import webhooks
         from apps.notifications.receivers import (
             on_export_ready,
             on_progress,
@@ -28,3 +30,4 @@ class NotificationsConfig(AppConfig):
         connect_recorder(export_ready, on_export_ready,
                          dispatch_uid="notifications-on-export-ready")
         connect_recorder(job_progress, on_progress, dispatch_uid="notifications-on-progress")
+        register_stats("webhooks", webhooks.stats)

@@ -37,12 +37,13 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 from standardwebhooks.webhooks import Webhook
 
 from apps.accounts.crypto import CredentialKeyError, decrypt, encrypt
+from apps.accounts.models import User
 from apps.core.errors import Conflict, ServiceError
 from apps.core.outbound import allowed_targets, target_check
 from apps.notifications import services
@@ -87,12 +88,20 @@ def _check_url(url: str) -> None:
 
 def endpoint_create(*, owner, url: str, description: str = "", events: list[str] | None = None
                     ) -> tuple[WebhookEndpoint, str]:
-    """A new endpoint and its secret (the only time the secret is returned)."""
+    """A new endpoint and its secret (the only time the secret is returned), within the
+    owner's plan allowance (decided under a lock on the owner, so a burst cannot pass it)."""
     _check_url(url)
     secret = new_secret()
-    endpoint = WebhookEndpoint.objects.create(
-        owner=owner, url=url, description=description, events=sorted(set(events or ())),
-        secret_encrypted=encrypt({"secret": secret}))
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=owner.pk).first()
+        allowed = owner.get_plan().webhook_endpoints
+        if WebhookEndpoint.objects.filter(owner=owner, one_off=False).count() >= allowed:
+            raise ServiceError(f"Your plan allows {allowed} webhook endpoint(s); delete one "
+                               "to add another.", code="plan_limit",
+                               details={"limit": allowed}, status_code=403)
+        endpoint = WebhookEndpoint.objects.create(
+            owner=owner, url=url, description=description, events=sorted(set(events or ())),
+            secret_encrypted=encrypt({"secret": secret}))
     return endpoint, secret
 
 
@@ -382,3 +391,15 @@ def dispatch_due() -> int:
                        task_name=f"webhook-{delivery_id}-sweep-{int(now.timestamp())}")
             queued += 1
     return queued
+
+
+def stats() -> dict:
+    """For /api/v1/system/stats: deliveries by status and the share that succeeded among
+    those that ended."""
+    counts = dict(WebhookDelivery.objects.values_list("status").annotate(n=Count("id")))
+    ended = counts.get(DeliveryStatus.SUCCEEDED, 0) + counts.get(DeliveryStatus.FAILED, 0)
+    return {"endpoints": WebhookEndpoint.objects.filter(one_off=False).count(),
+            "deliveries": {status.value: counts.get(status.value, 0)
+                           for status in DeliveryStatus},
+            "success_rate": round(counts.get(DeliveryStatus.SUCCEEDED, 0) / ended, 4)
+            if ended else None}

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "channels",
     "apps.core",
@@ -178,6 +179,15 @@ else:
     # table, which the WebSocket consumer tails (see apps.jobs.consumers).
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The shared cache: rate-limit counters every web process must agree on. The database
+# cache on the embedded default (its table is made by a migration), Redis in production.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL, "KEY_PREFIX": "sitelens"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "sitelens_cache"}}
+
 # --- django-q2 ----------------------------------------------------------------------
 # A crawl can run long, and django-q2 requires timeout < retry. Worker deaths are
 # detected by Sitelens itself (heartbeat + worker pid, apps.jobs.services), so the
@@ -218,6 +228,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["apps.accounts.throttles.PlanRateThrottle"],
+    # Proxies in front of the web processes whose X-Forwarded-For entry is believed
+    # (0: none, the socket's peer is the client; see apps.accounts.throttles).
+    "NUM_PROXIES": env_int("SITELENS_TRUSTED_PROXIES", 0, minimum=0),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
@@ -236,6 +249,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Crawl a website, audit every page, follow progress live.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -291,13 +307,13 @@ SITELENS_LLM_URL = env_str("SITELENS_LLM_URL")
 SITELENS_EXPORT_LINK_SECONDS = env_int("SITELENS_EXPORT_LINK_SECONDS", 24 * 3600, minimum=60)
 # Exports are deleted (file and row) this long after they were made, unless the user's
 # plan says otherwise (Plan.export_retention_days).
-SITELENS_EXPORT_HTML_MAX_FINDINGS = 5000
+SITELENS_EXPORT_HTML_MAX_FINDINGS = 5000  # the HTML/PDF report lists at most this many
 # Analyses that ended this many days ago lose their bulky data (each page's Markdown, and
 # the page/finding/progress/log events of their live log) to a daily sweep; pages,
 # findings, scores and reviews stay, and the analysis says what went. 0: keep everything.
 SITELENS_PRUNE_AFTER_DAYS = env_int("SITELENS_PRUNE_AFTER_DAYS", 0, minimum=0)
 # Webhooks: analysis.progress is sent at most once per this many seconds per analysis.
-SITELENS_WEBHOOK_PROGRESS_SECONDS = env_int("SITELENS_WEBHOOK_PROGRESS_SECONDS", 10, minimum=1)  # the HTML/PDF report lists at most this many
+SITELENS_WEBHOOK_PROGRESS_SECONDS = env_int("SITELENS_WEBHOOK_PROGRESS_SECONDS", 10, minimum=1)
 SITELENS_LLM_MODEL = env_str("SITELENS_LLM_MODEL", "gpt-4o-mini")
 SITELENS_LLM_API_KEY = env_str("SITELENS_LLM_API_KEY")
 SITELENS_LLM_TIMEOUT = env_int("SITELENS_LLM_TIMEOUT", 30, minimum=1)
@@ -310,7 +326,16 @@ SITELENS_DEFAULT_PLAN = {
                                       minimum=1),
     "max_concurrent_analyses": env_int("SITELENS_DEFAULT_PLAN_CONCURRENT", 5, minimum=1),
     "api_rate_per_minute": env_int("SITELENS_DEFAULT_PLAN_API_RATE", 600, minimum=1),
+    "webhook_endpoints": env_int("SITELENS_DEFAULT_PLAN_WEBHOOKS", 20, minimum=0),
 }
+# Anonymous API calls (login, register, token refresh) per minute per client address, and
+# failed logins per minute per address and per account (API and web form alike).
+SITELENS_ANON_RATE_PER_MINUTE = env_int("SITELENS_ANON_RATE_PER_MINUTE", 60, minimum=1)
+SITELENS_FAILED_LOGINS_PER_MINUTE = env_int("SITELENS_FAILED_LOGINS_PER_MINUTE", 20, minimum=1)
+# /readyz needs a qcluster whose heartbeat is newer than this; the image build sets
+# SITELENS_GIT_COMMIT for /api/v1/system/version (else the checkout's HEAD is read).
+SITELENS_READY_WORKER_SECONDS = env_int("SITELENS_READY_WORKER_SECONDS", 30, minimum=1)
+SITELENS_GIT_COMMIT = env_str("SITELENS_GIT_COMMIT")
 # How often a WebSocket consumer re-reads the event table when nothing woke it.
 SITELENS_EVENT_POLL_SECONDS = 0.5 if not REDIS_URL else 5.0
 # A comment line on an idle Server-Sent Events stream, so proxies keep it open.

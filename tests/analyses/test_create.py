@@ -1,11 +1,9 @@
 """Creating analyses: the atomic plan decision, waiting for a small one, nothing
 half-created on a refusal."""
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django_q.conf import Conf
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
@@ -13,30 +11,13 @@ from rest_framework_simplejwt.tokens import AccessToken
 from apps.accounts import usage
 from apps.accounts.models import Credential, MonthlyUsage
 from apps.jobs.models import Job, Status
+from tests.support.bursts import at_once
 
 
 def _burst(user, n: int) -> list:
-    """`n` analyses created at the same instant by `user` from `n` threads; the answers."""
-    token = str(AccessToken.for_user(user))
-    answers = []
-    barrier = threading.Barrier(n)
-
-    def post():
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-        barrier.wait()
-        try:
-            answers.append(client.post("/api/v1/analyses", {"url": "http://example.com/"},
-                                       format="json"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return answers
+    """`n` analyses created at the same instant by `user`; the answers."""
+    return at_once(user, n, lambda client: client.post(
+        "/api/v1/analyses", {"url": "http://example.com/"}, format="json"))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -45,8 +45,10 @@ def test_it_serves_swagger_ui(anon_api):
     assert anon_api.get("/api/docs/").status_code == 200
 
 
-def test_health_answers(anon_api):
-    assert anon_api.get("/api/v1/health").json()["status"] == "ok"
+def test_the_old_health_path_still_answers_with_the_system_health(anon_api):
+    body = anon_api.get("/api/v1/health").json()
+    assert set(body["checks"]) == {"database", "cache", "broker", "workers"}
+    assert body["database"] == body["checks"]["database"]["vendor"]
 
 
 def test_it_refuses_multipart_bodies_in_the_error_shape(api):

@@ -5,13 +5,14 @@ consumer tails the event table)."""
 import asyncio
 import json
 import os
+import signal
 
 import pytest
 import requests
 import websockets
 from rest_framework_simplejwt.tokens import AccessToken
 
-from tests.e2e.conftest import free_port
+from tests.e2e.conftest import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -38,7 +39,7 @@ def test_it_runs_an_audit_through_api_worker_and_websocket(processes, site, user
         processes.extra_env["REDIS_URL"] = os.environ["REDIS_TEST_URL"]
     port = free_port()
     processes.daphne(port)
-    processes.qcluster()
+    cluster = processes.qcluster()
     token = str(AccessToken.for_user(user))
     auth = {"Authorization": f"Bearer {token}"}
 
@@ -68,6 +69,20 @@ def test_it_runs_an_audit_through_api_worker_and_websocket(processes, site, user
     assert detail["status"] == "succeeded"
     assert detail["pages_done"] == sum(1 for e in events if e["type"] == "page")
     assert sum(detail["findings"].values()) > 0
+
+    # The web process sees the worker's heartbeat through the shared cache: ready.
+    def ready():
+        answer = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        return answer if answer.status_code == 200 else None
+
+    checks = wait_for(ready, timeout=30, what="/readyz to answer 200").json()["checks"]
+    assert checks["workers"]["clusters"] == 1 and checks["workers"]["workers"] >= 1
+    assert checks["cache"]["backend"] == ("RedisCache" if layout == "redis" else
+                                          "DatabaseCache")
+    os.killpg(cluster.pid, signal.SIGKILL)  # the worker dies: its heartbeat stops
+    cluster.wait(timeout=30)
+    wait_for(lambda: requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+             .status_code == 503, timeout=30, what="/readyz to notice the worker is gone")
 
 
 def test_it_refuses_websockets_without_auth_or_from_a_foreign_origin(processes, site, user):

@@ -34,6 +34,8 @@ class PlanSerializer(serializers.Serializer):
     max_pages_per_analysis = serializers.IntegerField()
     max_concurrent_analyses = serializers.IntegerField()
     api_rate_per_minute = serializers.IntegerField()
+    export_retention_days = serializers.IntegerField()
+    webhook_endpoints = serializers.IntegerField()
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -56,12 +58,24 @@ class PreferencesSerializer(StrictSerializer):
 class ApiKeySerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+        fields = ["id", "name", "prefix", "rate_per_minute", "created_at", "last_used_at",
+                  "revoked_at"]
         read_only_fields = fields
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, default="API key")
+    rate_per_minute = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, default=None,
+        help_text="Requests per minute this key may make, within your plan's rate; "
+                  "empty: the plan's.")
+
+    def validate_rate_per_minute(self, value):
+        cap = self.context["user"].get_plan().api_rate_per_minute
+        if value is not None and value > cap:
+            raise serializers.ValidationError(f"Your plan allows at most {cap} requests a "
+                                              "minute.")
+        return value
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):

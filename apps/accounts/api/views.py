@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
@@ -20,6 +21,7 @@ from apps.accounts.api.serializers import (
     UserSerializer,
 )
 from apps.accounts.models import ApiKey, Credential, User
+from apps.accounts.throttles import FailedLogins
 from apps.core.api.schema import ERRORS
 from apps.core.api.views import OwnedViewSet
 
@@ -38,9 +40,20 @@ class RegisterView(APIView):
 
 
 @extend_schema(responses={200: OpenApiResponse(description="access and refresh tokens"),
-                          **ERRORS(400, 401)})
+                          **ERRORS(400, 401, 429)})
 class TokenView(TokenObtainPairView):
-    pass
+    """Log in with e-mail and password. After SITELENS_FAILED_LOGINS_PER_MINUTE failures
+    a minute from one address, or for one account, it answers 429 with Retry-After."""
+
+    def post(self, request, *args, **kwargs):
+        email = request.data.get("email", "") if isinstance(request.data, dict) else ""
+        failures = FailedLogins(request, str(email))
+        failures.check()
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            failures.failed()
+            raise
 
 
 @extend_schema(responses={200: OpenApiResponse(description="new access and refresh tokens"),
@@ -93,9 +106,9 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OwnedViewSe
     @extend_schema(request=ApiKeyCreateSerializer,
                    responses={201: ApiKeyCreatedSerializer, **ERRORS(400, 401)})
     def create(self, request):
-        serializer = ApiKeyCreateSerializer(data=request.data)
+        serializer = ApiKeyCreateSerializer(data=request.data, context={"user": request.user})
         serializer.is_valid(raise_exception=True)
-        key, raw = ApiKey.generate(user=request.user, name=serializer.validated_data["name"])
+        key, raw = ApiKey.generate(user=request.user, **serializer.validated_data)
         data = ApiKeyCreatedSerializer(key).data
         data["key"] = raw
         return Response(data, status=status.HTTP_201_CREATED)

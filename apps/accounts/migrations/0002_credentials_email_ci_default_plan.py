@@ -40,11 +40,13 @@ def normalise_emails(apps, schema_editor):
 
 def seed_default_plan(apps, schema_editor):
     Plan = apps.get_model("accounts", "Plan")
+    known = {field.name for field in Plan._meta.fields}  # later limits: later migrations
+    defaults = {k: v for k, v in settings.SITELENS_DEFAULT_PLAN.items() if k in known}
     plan = Plan.objects.filter(name="free").first()
     if plan is None:
-        Plan.objects.create(name="free", **settings.SITELENS_DEFAULT_PLAN)
+        Plan.objects.create(name="free", **defaults)
     elif all(getattr(plan, field) == value for field, value in OLD_DEFAULTS.items()):
-        Plan.objects.filter(pk=plan.pk).update(**settings.SITELENS_DEFAULT_PLAN)
+        Plan.objects.filter(pk=plan.pk).update(**defaults)
 
 
 class Migration(migrations.Migration):

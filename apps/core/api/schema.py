@@ -29,6 +29,7 @@ DESCRIPTIONS = {
     413: "Request body too large",
     415: "Unsupported media type (send application/json)",
     429: "Too many requests or analyses (see Retry-After)",
+    503: "Not ready (names the dependency that failed)",
 }
 # Answers any operation can give (throttling), and any with a body (size, media type);
 # apps.core.api.openapi adds them everywhere, so views list only their own.

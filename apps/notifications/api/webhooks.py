@@ -81,10 +81,11 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedView
     serializer_class = EndpointSerializer
 
     @extend_schema(request=EndpointWriteSerializer,
-                   responses={201: EndpointCreatedSerializer, **ERRORS(400, 401)})
+                   responses={201: EndpointCreatedSerializer, **ERRORS(400, 401, 403)})
     def create(self, request):
         """Register an endpoint. The URL is checked by the crawler's SSRF guard; the
-        answer carries the signing `secret`, the only time it is shown."""
+        answer carries the signing `secret`, the only time it is shown. 403 `plan_limit`
+        when the plan's webhook endpoints are all in use."""
         body = EndpointWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = {k: v for k, v in body.validated_data.items() if k != "active"}
