@@ -24,6 +24,7 @@ def main() -> int:
     args = parser.parse_args()
     port = os.environ.get("PORT", "8000")
     env = dict(os.environ)
+    env.setdefault("SITELENS_LOG_FORMAT", "plain")  # readable in a terminal; JSON in production
     python = sys.executable
     procs: list[subprocess.Popen] = []
 

@@ -4,7 +4,26 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from apps.core import context
 from apps.core.api.errors import error_body
+
+
+class RequestIDMiddleware:
+    """Honour the caller's X-Request-ID (a sane token) or make one; it is returned in
+    the response, put in every log line written meanwhile and in error bodies."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.id = context.accepted_request_id(request.headers.get("X-Request-ID"))
+        # Not reset on the way out: Django logs the response's status after the
+        # middleware returns, and that line must carry the id too. Each ASGI request
+        # runs in a context of its own, so nothing leaks into the next one.
+        context.request_id.set(request.id)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.id
+        return response
 
 
 class BodySizeLimitMiddleware:

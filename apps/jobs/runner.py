@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.core import lifecycle
+from apps.core.context import analysis_id, bound
 from apps.jobs import events, kinds
 from apps.jobs.models import TRANSITION_OF, EventType, Job, JobEvent, Status
 from apps.jobs.workers import current_worker
@@ -163,6 +164,11 @@ def job_run(*, job_id, observer: RunObserver | None = None) -> Job | None:
 
     Returns the job, or None when it was deleted or taken over while running.
     """
+    with bound(analysis_id, str(job_id)):  # every log line meanwhile names the analysis
+        return _run(job_id, observer)
+
+
+def _run(job_id, observer: RunObserver | None) -> Job | None:
     job = Job.objects.filter(pk=job_id).first()
     if job is None:
         return None
@@ -181,6 +187,8 @@ def job_run(*, job_id, observer: RunObserver | None = None) -> Job | None:
         return job
 
     ctx = RunContext(job, observer=observer)
+    logger.info("job %s (%s) started, attempt %s, on %s", job.pk, job.kind, job.attempt,
+                job.worker)
     try:
         ctx.emit(EventType.STATUS, {"status": Status.RUNNING, "stage": job.stage,
                                     "attempt": job.attempt})
@@ -201,4 +209,8 @@ def job_run(*, job_id, observer: RunObserver | None = None) -> Job | None:
         # Conditional on ownership: a worker that lost the job cannot end the new run.
         end_job(job, Status.FAILED, error_code="internal_error",
                 error=f"Internal error: {type(exc).__name__}")
+    job.refresh_from_db(fields=["status", "pages_done", "error_code"])
+    logger.info("job %s ended %s after %s s: %s pages%s", job.pk, job.status,
+                job.duration_seconds, job.pages_done,
+                f", error {job.error_code}" if job.error_code else "")
     return job

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.core.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -341,11 +342,25 @@ SITELENS_EVENT_POLL_SECONDS = 0.5 if not REDIS_URL else 5.0
 # A comment line on an idle Server-Sent Events stream, so proxies keep it open.
 SITELENS_SSE_KEEPALIVE_SECONDS = env_int("SITELENS_SSE_KEEPALIVE_SECONDS", 15, minimum=1)
 
+# Log lines: JSON (one object a line, for log collectors) or plain text; each carries the
+# request id and the analysis id when there is one (apps.core.logs).
+SITELENS_LOG_FORMAT = env_str("SITELENS_LOG_FORMAT", "json")
+if SITELENS_LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("SITELENS_LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "apps.core.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s "
+                            "[request=%(request_id)s analysis=%(analysis_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s "
+                        "%(analysis_id)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": SITELENS_LOG_FORMAT,
+                             "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"},
                 "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},

@@ -15,7 +15,7 @@ PASSWORD = "correct horse battery"
 def _error(response) -> dict:
     body = response.json()
     assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "details"}
+    assert set(body["error"]) == {"code", "message", "details", "request_id"}
     return body["error"]
 
 

@@ -39,10 +39,15 @@ def test_it_runs_an_audit_through_api_worker_and_websocket(processes, site, user
         processes.extra_env["REDIS_URL"] = os.environ["REDIS_TEST_URL"]
     port = free_port()
     processes.daphne(port)
-    cluster = processes.qcluster()
+    cluster = processes.qcluster(LOG_LEVEL="INFO")
     token = str(AccessToken.for_user(user))
     auth = {"Authorization": f"Bearer {token}"}
 
+    refused = requests.post(f"http://127.0.0.1:{port}/api/v1/analyses",
+                            headers={**auth, "X-Request-ID": "e2e-trace-1"},
+                            json={"url": "ftp://nowhere"}, timeout=10)
+    assert refused.status_code == 400 and refused.headers["X-Request-ID"] == "e2e-trace-1"
+    assert refused.json()["error"]["request_id"] == "e2e-trace-1"
     response = requests.post(f"http://127.0.0.1:{port}/api/v1/analyses", headers=auth,
                              json={"url": site.url, "max_pages": 30, "max_depth": 3}, timeout=10)
     assert response.status_code == 201, response.text
@@ -69,6 +74,16 @@ def test_it_runs_an_audit_through_api_worker_and_websocket(processes, site, user
     assert detail["status"] == "succeeded"
     assert detail["pages_done"] == sum(1 for e in events if e["type"] == "page")
     assert sum(detail["findings"].values()) > 0
+
+    # daphne's log is JSON lines, the refused request's carrying its id; the worker's
+    # lines name the analysis.
+    web_lines = [json.loads(line) for line in processes.log("daphne").splitlines()
+                 if line.startswith("{")]
+    assert any(line.get("request_id") == "e2e-trace-1" and line["level"] == "WARNING"
+               for line in web_lines), processes.log("daphne")[-3000:]
+    worker_lines = [json.loads(line) for line in processes.log("qcluster").splitlines()
+                    if line.startswith("{")]
+    assert any(line.get("analysis_id") == job_id for line in worker_lines)
 
     # The web process sees the worker's heartbeat through the shared cache: ready.
     def ready():

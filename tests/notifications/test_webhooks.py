@@ -168,7 +168,7 @@ def test_blocked_addresses_are_refused_at_registration_and_at_delivery(
                 "file:///etc/passwd", "http://[::1]:80/"):
         response = api.post("/api/v1/webhooks", {"url": url}, format="json")
         assert response.status_code == 400, url
-        assert set(response.json()["error"]) == {"code", "message", "details"}
+        assert set(response.json()["error"]) == {"code", "message", "details", "request_id"}
     assert api.post("/api/v1/webhooks", {"url": receiver.url, "events": ["analysis.exploded"]},
                     format="json").status_code == 400
     # The address is allowed when registered, then no longer: the attempt is refused.

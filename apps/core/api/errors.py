@@ -8,6 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core import context
 from apps.core.errors import ServiceError
 
 _CODES = {
@@ -26,7 +27,11 @@ _CODES = {
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "details": details or {}}}
+    """The one error shape; `request_id` (X-Request-ID) when answering a request."""
+    body = {"code": code, "message": message, "details": details or {}}
+    if (request_id := context.request_id.get()) is not None:
+        body["request_id"] = request_id
+    return {"error": body}
 
 
 def _validation_message(detail) -> str:
