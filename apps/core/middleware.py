@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware as DjangoGZipMiddleware
 
 from apps.core import context
 from apps.core.api.errors import error_body
@@ -55,3 +56,50 @@ class BodySizeLimitMiddleware:
                     status=413,
                 )
         return self.get_response(request)
+
+
+# Pages use only their own scripts, styles and images; the WebSocket and the event
+# stream are same-origin ('self' covers ws:/wss: to this host).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+# Django admin, Swagger UI and ReDoc set inline styles (and ReDoc searches in a worker).
+CSP_TOOLS = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + \
+    "; worker-src 'self' blob:"
+TOOL_PREFIXES = ("/admin/", "/api/docs/", "/api/redoc/")
+# An HTML export opened in the browser: its own inline styles and images, no script,
+# no way to reach anything, in a sandbox.
+CSP_DOCUMENT = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every HTML answer (pages satisfy it: the browser
+    test watches for violations)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" in response or \
+                not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        if "attachment" in response.get("Content-Disposition", "") or \
+                request.path.startswith("/api/v1/exports/"):
+            response["Content-Security-Policy"] = CSP_DOCUMENT
+        elif request.path.startswith(TOOL_PREFIXES):
+            response["Content-Security-Policy"] = CSP_TOOLS
+        else:
+            response["Content-Security-Policy"] = CSP
+        return response
+
+
+class GZipMiddleware(DjangoGZipMiddleware):
+    """Django's (with its BREACH mitigation) for API answers and pages, never for a
+    stream: the live event stream must reach the browser event by event, and export
+    downloads stream files that are compressed already or large."""
+
+    def process_response(self, request, response):
+        if response.streaming:
+            return response
+        return super().process_response(request, response)

@@ -19,10 +19,13 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("SITELENS_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# Production mode (docker-compose sets it): the start-up check below refuses a default
+# or weak SECRET_KEY, missing credential keys, DEBUG, or a wildcard ALLOWED_HOSTS.
+# SITELENS_REQUIRE_SECRET_KEY is its former name.
+SITELENS_PRODUCTION = env_bool("SITELENS_PRODUCTION", False) or \
+    env_bool("SITELENS_REQUIRE_SECRET_KEY", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("SITELENS_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
     # Embedded default: a stable per-checkout key so restarts keep sessions and
     # queued django-q2 tasks (their signatures depend on it).
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -37,10 +40,8 @@ if not SECRET_KEY:
 def _credential_keys() -> list[str]:
     """Fernet keys for site credentials at rest (apps.accounts.crypto), newest first."""
     keys = env_list("SITELENS_CREDENTIAL_KEYS")
-    if keys:
-        return keys
-    if not DEBUG and env_bool("SITELENS_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SITELENS_CREDENTIAL_KEYS must be set in production")
+    if keys or SITELENS_PRODUCTION:
+        return keys  # production without keys is refused below
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     key_file = VAR_DIR / "credential_key"
     if not key_file.exists():
@@ -57,6 +58,40 @@ SITELENS_CREDENTIAL_KEYS = _credential_keys()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+if SITELENS_PRODUCTION:
+    from config.security import production_problems
+
+    _problems = production_problems(secret_key=env_str("SECRET_KEY"), debug=DEBUG,
+                                    allowed_hosts=ALLOWED_HOSTS,
+                                    credential_keys=SITELENS_CREDENTIAL_KEYS)
+    if _problems:
+        raise ImproperlyConfigured("Refusing to start in production mode: "
+                                   + "; ".join(_problems))
+
+# --- HTTP hardening ---------------------------------------------------------------
+# Behind HTTPS (SITELENS_HTTPS): HSTS, secure cookies, and the scheme a trusted proxy
+# reports (X-Forwarded-Proto) believed when SITELENS_TRUSTED_PROXIES > 0.
+SITELENS_HTTPS = env_bool("SITELENS_HTTPS", False)
+if SITELENS_HTTPS:
+    SECURE_HSTS_SECONDS = env_int("SITELENS_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SITELENS_HSTS_SUBDOMAINS", False)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SITELENS_SSL_REDIRECT", False)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes speak HTTP
+    if env_int("SITELENS_TRUSTED_PROXIES", 0, minimum=0):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Browsers at these origins may call the API (with credentials: none are cookies-only).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Content-Disposition"]
+CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "x-request-id"]
+
 INSTALLED_APPS = [
     "daphne",  # must come first: its runserver serves HTTP and WebSocket
     "django.contrib.admin",
@@ -65,6 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
@@ -83,6 +119,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.ContentSecurityPolicyMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "apps.core.middleware.GZipMiddleware",
     "apps.core.middleware.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
