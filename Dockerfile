@@ -7,6 +7,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev l
       libxslt1-dev zlib1g-dev libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
       fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY . .
+ARG GIT_COMMIT=""
+ENV SITELENS_GIT_COMMIT=${GIT_COMMIT}
 RUN PIP_NO_BINARY=lxml pip install --no-cache-dir -e . && python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "config.asgi:application"]

@@ -244,10 +244,17 @@ Q_CLUSTER = {
     "ack_failures": True,
     "poll": 0.2,
 }
-if REDIS_URL:
+# The broker: the ORM (the database: a task survives a killed worker and a Redis restart)
+# by default, also in production; Redis (SITELENS_BROKER=redis) for more throughput.
+SITELENS_BROKER = env_str("SITELENS_BROKER", "orm")
+if SITELENS_BROKER == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("SITELENS_BROKER=redis needs REDIS_URL")
     Q_CLUSTER["redis"] = REDIS_URL
-else:
+elif SITELENS_BROKER == "orm":
     Q_CLUSTER["orm"] = "default"
+else:
+    raise ImproperlyConfigured("SITELENS_BROKER must be orm or redis")
 
 # --- REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,10 +1,13 @@
 """/api/v1/system/*, /healthz, /readyz and the API docs. A live qcluster making /readyz
 answer 200 is checked end to end (tests/e2e/test_live_stack.py)."""
 
+import io
+import json
 import re
 
 import pytest
 from django.core.cache import caches
+from django.core.management import CommandError, call_command
 
 from apps.jobs.models import Status
 from apps.notifications.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -89,3 +92,11 @@ def test_redoc_and_swagger_are_served_from_here(anon_api):
     for path in ("/api/redoc/", "/api/docs/"):
         page = anon_api.get(path).content.decode()
         assert "cdn.jsdelivr.net" not in page and "/static/drf_spectacular_sidecar/" in page
+
+
+def test_the_container_health_command(shared_cache):
+    out = io.StringIO()
+    call_command("health", stdout=out)
+    assert json.loads(out.getvalue())["database"]["ok"] is True
+    with pytest.raises(CommandError, match="this_worker"):  # no qcluster on this host
+        call_command("health", "--worker", stdout=io.StringIO())

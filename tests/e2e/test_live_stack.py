@@ -36,7 +36,8 @@ async def _collect(url: str, headers: dict, *, stop_after: int | None = None) ->
 ])
 def test_it_runs_an_audit_through_api_worker_and_websocket(processes, site, user, layout):
     if layout == "redis":
-        processes.extra_env["REDIS_URL"] = os.environ["REDIS_TEST_URL"]
+        processes.extra_env.update(REDIS_URL=os.environ["REDIS_TEST_URL"],
+                                   SITELENS_BROKER="redis")
     port = free_port()
     processes.daphne(port)
     cluster = processes.qcluster(LOG_LEVEL="INFO")
