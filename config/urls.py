@@ -6,6 +6,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from apps.core import views as core_views
 from apps.core.api import system
 from apps.core.api.errors import json_error_view
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("healthz", system.PingView.as_view(), name="healthz"),
     path("readyz", system.ReadyView.as_view(), name="readyz"),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("api/v1/system/metrics", core_views.metrics, name="system-metrics"),
     path("api/v1/", include("config.api")),
     path("api/", json_error_view(404, "not_found", "No such API endpoint.")),
     path("", include("apps.analyses.urls")),

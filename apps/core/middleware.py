@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.middleware.gzip import GZipMiddleware as DjangoGZipMiddleware
 
 from apps.core import context
 from apps.core.api.errors import error_body
+from apps.core.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 
 class RequestIDMiddleware:
@@ -103,3 +106,19 @@ class GZipMiddleware(DjangoGZipMiddleware):
         if response.streaming:
             return response
         return super().process_response(request, response)
+
+
+class MetricsMiddleware:
+    """Counts and times every answer by route template (bounded: never the raw path)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = (match.route if match is not None else "") or "unmatched"
+        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        return response

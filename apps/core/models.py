@@ -19,3 +19,18 @@ class OwnedQuerySet(models.QuerySet):
         if user is None or not user.is_authenticated:
             return self.none()
         return self.filter(**{self.owner_field: user})
+
+
+class MetricCounter(models.Model):
+    """A Prometheus counter that any process adds to (apps.core.metrics.add)."""
+
+    name = models.CharField(max_length=100)
+    labels = models.CharField(max_length=300, default="{}")  # sorted JSON
+    value = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "labels"],
+                                               name="one_metric_counter_per_labels")]
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.labels} = {self.value:g}"

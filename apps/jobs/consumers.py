@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from apps.core.metrics import WEBSOCKETS
 from apps.jobs.events import group_name, last_event_id, owner_group_name
 from apps.jobs.streams import (
     job_events,
@@ -54,6 +55,7 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
         for group in self.groups_to_join:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        WEBSOCKETS.inc()
         self.pump = asyncio.create_task(self._pump(fetch, after))
 
     async def prepare(self, user):
@@ -66,6 +68,7 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         if self.pump is not None:
+            WEBSOCKETS.dec()
             self.pump.cancel()
             for group in self.groups_to_join:
                 await self.channel_layer.group_discard(group, self.channel_name)

@@ -12,6 +12,7 @@ class NotificationsConfig(AppConfig):
             job_progress,
             job_transition_recorded,
         )
+        from apps.core.metrics import register_producer
         from apps.core.system import register_stats
         from apps.notifications import webhooks
         from apps.notifications.receivers import (
@@ -31,3 +32,4 @@ class NotificationsConfig(AppConfig):
                          dispatch_uid="notifications-on-export-ready")
         connect_recorder(job_progress, on_progress, dispatch_uid="notifications-on-progress")
         register_stats("webhooks", webhooks.stats)
+        register_producer("webhooks", webhooks.metrics)

@@ -40,6 +40,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django_q.tasks import async_task
+from prometheus_client.core import GaugeMetricFamily
 from standardwebhooks.webhooks import Webhook
 
 from apps.accounts.crypto import CredentialKeyError, decrypt, encrypt
@@ -403,3 +404,14 @@ def stats() -> dict:
                            for status in DeliveryStatus},
             "success_rate": round(counts.get(DeliveryStatus.SUCCEEDED, 0) / ended, 4)
             if ended else None}
+
+
+def metrics():
+    """For /metrics: deliveries by status (pending, succeeded, failed) and attempts by
+    outcome."""
+    deliveries = GaugeMetricFamily("sitelens_webhook_deliveries",
+                                   "Webhook deliveries stored, by status", labels=["status"])
+    counts = dict(WebhookDelivery.objects.values_list("status").annotate(n=Count("id")))
+    for status in DeliveryStatus:
+        deliveries.add_metric([status.value], counts.get(status.value, 0))
+    yield deliveries

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIDMiddleware",
+    "apps.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.core.middleware.ContentSecurityPolicyMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -383,6 +384,8 @@ SITELENS_FAILED_LOGINS_PER_MINUTE = env_int("SITELENS_FAILED_LOGINS_PER_MINUTE",
 # SITELENS_GIT_COMMIT for /api/v1/system/version (else the checkout's HEAD is read).
 SITELENS_READY_WORKER_SECONDS = env_int("SITELENS_READY_WORKER_SECONDS", 30, minimum=1)
 SITELENS_GIT_COMMIT = env_str("SITELENS_GIT_COMMIT")
+# /metrics answers loopback callers only, or, with a token, whoever sends it as a bearer.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 # How often a WebSocket consumer re-reads the event table when nothing woke it.
 SITELENS_EVENT_POLL_SECONDS = 0.5 if not REDIS_URL else 5.0
 # A comment line on an idle Server-Sent Events stream, so proxies keep it open.

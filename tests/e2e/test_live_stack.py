@@ -10,6 +10,7 @@ import signal
 import pytest
 import requests
 import websockets
+from prometheus_client.parser import text_string_to_metric_families
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tests.e2e.conftest import free_port, wait_for
@@ -85,6 +86,14 @@ def test_it_runs_an_audit_through_api_worker_and_websocket(processes, site, user
     worker_lines = [json.loads(line) for line in processes.log("qcluster").splitlines()
                     if line.startswith("{")]
     assert any(line.get("analysis_id") == job_id for line in worker_lines)
+
+    # What the worker process counted reaches the web process's /metrics (through the
+    # database), as a Prometheus parser reads it.
+    scraped = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    found = {sample.name: sample.value for family in text_string_to_metric_families(scraped)
+             for sample in family.samples if not sample.labels}
+    assert found["sitelens_pages_crawled_total"] == detail["pages_done"]
+    assert found["sitelens_crawl_fetch_seconds_count"] > 0
 
     # The web process sees the worker's heartbeat through the shared cache: ready.
     def ready():

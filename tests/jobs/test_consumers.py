@@ -8,6 +8,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.accounts.models import ApiKey
+from apps.core.metrics import REGISTRY
 from apps.jobs import events
 from apps.jobs.models import EventType, Job, Status
 from config.asgi import application
@@ -196,3 +197,19 @@ async def test_the_dashboard_replays_from_after(user):
 async def test_the_dashboard_refuses_anonymous_clients():
     connected, code = await _connect("/ws/v1/analyses/").connect()
     assert not connected and code == 4401
+
+
+def _open() -> float:
+    return REGISTRY.get_sample_value("sitelens_websocket_connections")
+
+
+async def test_open_connections_are_counted_and_refused_ones_are_not(user, other_user):
+    job = await _make_job(user)
+    before = _open()
+    comm = _connect(f"/ws/v1/analyses/{job.pk}/", headers=_bearer(user))
+    assert (await comm.connect())[0]
+    refused = _connect(f"/ws/v1/analyses/{job.pk}/", headers=_bearer(other_user))
+    assert not (await refused.connect())[0]
+    assert _open() == before + 1
+    await comm.disconnect()
+    assert _open() == before
