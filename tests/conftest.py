@@ -19,6 +19,8 @@ def pytest_collection_modifyitems(config, items):
     needs = {
         "redis": (bool(os.environ.get("REDIS_TEST_URL")),
                   "REDIS_TEST_URL not set (CI runs these against Redis)"),
+        "postgres": (os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                     "DATABASE_URL is not PostgreSQL (CI runs these against it)"),
         "browser": (os.path.exists("/usr/bin/chromium"),
                     "no /usr/bin/chromium (apt-get install chromium; CI installs it)"),
     }

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.accounts.models import ApiKey
 from apps.analyses import services
 from apps.analyses.analyzers.taxonomy import Outcome
 from apps.analyses.models import Finding
@@ -17,6 +18,7 @@ from apps.analyses.selectors import finding_counts, finding_counts_for, incomple
 from apps.core.errors import ServiceError
 from apps.jobs import services as jobs
 from apps.jobs.models import Job, Page
+from apps.jobs.usage import usage_report
 
 FORM_FIELDS = ("url", "max_pages", "max_depth")
 
@@ -90,3 +92,11 @@ def job_cancel(request, job_id):
     except ServiceError as exc:
         messages.info(request, exc.message)
     return redirect("job-detail", job_id=job.pk)
+
+
+@login_required
+def account(request):
+    """My plan, this month's usage against it, and my API keys (never their secret)."""
+    return render(request, "analyses/account.html", {
+        "usage": usage_report(request.user),
+        "api_keys": ApiKey.objects.owned_by(request.user).filter(revoked_at__isnull=True)})

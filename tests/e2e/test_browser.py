@@ -90,7 +90,8 @@ def test_it_lets_a_person_run_and_watch_an_audit(processes, slow_site, user, bro
 
     # The pages live within their Content-Security-Policy: nothing was blocked, the live
     # updates (WebSocket, scripts, styles) included.
-    for path in ("/", f"/analyses/{job.pk}", "/notifications", "/api/docs/", "/api/redoc/"):
+    for path in ("/", f"/analyses/{job.pk}", "/notifications", "/account", "/api/docs/",
+                 "/api/redoc/"):
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
     # ReDoc's bundle asks its CDN for its "powered by" logo: the one request the policy
