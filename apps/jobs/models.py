@@ -73,6 +73,9 @@ class Job(models.Model):
     cancel_requested = models.BooleanField(default=False)
     worker = models.CharField(max_length=255, blank=True)  # apps.jobs.workers identity
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When its run was last handed to the broker (a queued job whose task is lost is
+    # handed over again after SITELENS_QUEUED_STALE_SECONDS; apps.jobs.recovery).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="retries")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -10,6 +10,12 @@ A running job is abandoned when either
   waits on a slow site, so a stale heartbeat means a dead machine or a stuck
   worker. The once-a-minute sweep (a django-q2 schedule) covers these.
 
+A queued job's task can be lost too: a qcluster takes tasks from the broker ahead of
+its workers, and if it is killed those stay locked in the ORM broker until django-q2's
+`retry` (over an hour) or, with Redis, are gone. The sweep hands a job that has been
+queued for SITELENS_QUEUED_STALE_SECONDS to the broker again. A second task for a job
+whose first one does arrive is harmless: only one run can claim the job.
+
 An abandoned job goes back to the queue and resumes from its stored pages; after
 SITELENS_MAX_ATTEMPTS it fails. Both moves are conditional on the dead worker
 still holding the job, so two sweeps, or a sweep racing the worker's own end,
@@ -62,4 +68,25 @@ def job_recover_stale() -> list[Job]:
             enqueue_run(job)
         logger.info("job %s resumes after worker %s stopped", job.pk, dead_worker)
         recovered.append(job)
-    return recovered
+    return recovered + requeue_lost(now=now)
+
+
+def requeue_lost(*, now=None) -> list[Job]:
+    """Queued jobs whose task nobody took in SITELENS_QUEUED_STALE_SECONDS, queued again."""
+    now = now or timezone.now()
+    lost_before = now - timedelta(seconds=settings.SITELENS_QUEUED_STALE_SECONDS)
+    requeued = []
+    for job in Job.objects.filter(status=Status.QUEUED, enqueued_at__lt=lost_before):
+        with transaction.atomic():
+            # Conditional: a second sweep, or a claim meanwhile, leaves it alone.
+            if not Job.objects.filter(pk=job.pk, status=Status.QUEUED,
+                                      enqueued_at=job.enqueued_at).update(enqueued_at=now):
+                continue
+            events.log(job, f"No worker took this analysis in "
+                            f"{settings.SITELENS_QUEUED_STALE_SECONDS} s; it is queued again.",
+                       level="warning")
+            enqueue_run(job)
+        logger.warning("job %s queued again: its task was not taken in %s s", job.pk,
+                       settings.SITELENS_QUEUED_STALE_SECONDS)
+        requeued.append(job)
+    return requeued

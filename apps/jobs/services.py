@@ -23,6 +23,7 @@ RETRYABLE = frozenset({Status.FAILED, Status.CANCELLED})
 def enqueue_run(job: Job) -> None:
     """Queue the run once the creating transaction commits (never a job that rolled back)."""
     job_id = str(job.pk)
+    Job.objects.filter(pk=job.pk).update(enqueued_at=timezone.now())
     transaction.on_commit(lambda: async_task("apps.jobs.tasks.run_job", job_id,
                                              task_name=f"job-{job_id}"))
 

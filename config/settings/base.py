@@ -14,6 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.redis import channel_layer
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("SITELENS_VAR_DIR", str(BASE_DIR / "var")))
@@ -209,12 +210,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SITELENS_MAX_BODY_BYTES", 64 * 1024, mini
 # --- Redis / Channels -------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
+    CHANNEL_LAYERS = {"default": channel_layer(REDIS_URL)}
 else:
     # In-process only: worker events reach the web process through the event
     # table, which the WebSocket consumer tails (see apps.jobs.consumers).
@@ -335,6 +331,9 @@ SITELENS_ALLOWED_TARGETS = env_str("SITELENS_ALLOWED_TARGETS")
 SITELENS_HEARTBEAT_SECONDS = env_int("SITELENS_HEARTBEAT_SECONDS", 10, minimum=1)
 SITELENS_JOB_STALE_SECONDS = env_int("SITELENS_JOB_STALE_SECONDS", 180, minimum=1)
 SITELENS_MAX_ATTEMPTS = 3
+# A queued analysis whose task no worker took for this long is handed to the broker again
+# (a killed qcluster's prefetched tasks are otherwise stuck; see apps.jobs.recovery).
+SITELENS_QUEUED_STALE_SECONDS = env_int("SITELENS_QUEUED_STALE_SECONDS", 600, minimum=10)
 # Hard caps no plan can exceed.
 SITELENS_MAX_PAGES_CAP = env_int("SITELENS_MAX_PAGES_CAP", 10_000, minimum=1)
 # One pathological page keeps at most this many findings (most severe first).

@@ -13,6 +13,8 @@ import threading
 import pytest
 import requests
 import websockets
+from django.utils import timezone
+from django_q.models import Schedule
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.accounts.models import Plan
@@ -49,7 +51,14 @@ def test_two_web_and_two_worker_processes_share_the_work_and_survive_a_worker_ki
                                     max_concurrent_analyses=50, api_rate_per_minute=1000)
     user.save()
     processes.extra_env.update(REDIS_URL=os.environ["REDIS_TEST_URL"], SITELENS_BROKER="orm",
-                               SITELENS_HEARTBEAT_SECONDS="2", SITELENS_JOB_STALE_SECONDS="20")
+                               SITELENS_HEARTBEAT_SECONDS="2", SITELENS_JOB_STALE_SECONDS="20",
+                               SITELENS_QUEUED_STALE_SECONDS="30")
+    # The recovery sweep's schedule (a migration makes it; this transactional test's
+    # database was flushed since), every minute from now.
+    Schedule.objects.update_or_create(
+        func="apps.jobs.tasks.recover_stale_jobs",
+        defaults={"name": "recover-stale-jobs", "schedule_type": Schedule.MINUTES,
+                  "minutes": 1, "repeats": -1, "next_run": timezone.now()})
     ports = [free_port(), free_port()]
     for port in ports:
         processes.daphne(port)
@@ -103,6 +112,7 @@ def test_two_web_and_two_worker_processes_share_the_work_and_survive_a_worker_ki
     jobs = list(Job.objects.filter(pk__in=ids))
     assert {job.status for job in jobs} == {Status.SUCCEEDED}, [(j.status, j.error) for j in jobs]
     assert any(job.attempt == 2 for job in jobs)  # the killed one resumed elsewhere
+    # Tasks the killed cluster had taken ahead of its workers were queued again.
     for job in jobs:
         urls = list(Page.objects.filter(job=job).values_list("url", flat=True))
         assert len(urls) == len(set(urls)) == job.pages_done > 0  # each page stored once

@@ -17,14 +17,14 @@ from rest_framework_simplejwt.tokens import AccessToken
 from apps.jobs import events
 from apps.jobs.models import EventType, Job
 from config.asgi import application
+from config.redis import channel_layer
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.redis]
 
 
 @pytest.fixture
 def redis_layer():
-    layers = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                          "CONFIG": {"hosts": [os.environ.get("REDIS_TEST_URL", "")]}}}
+    layers = {"default": channel_layer(os.environ.get("REDIS_TEST_URL", ""))}
     with override_settings(CHANNEL_LAYERS=layers, SITELENS_EVENT_POLL_SECONDS=30):
         channel_layers.backends.clear()
         yield
@@ -49,4 +49,20 @@ async def test_it_wakes_the_consumer_through_redis(user, redis_layer):
     await sync_to_async(thread.join)()
     assert received["id"] == emitted["id"]
     assert received["data"]["message"] == "from the worker"
+    await comm.disconnect()
+
+
+async def test_an_idle_consumer_outlives_redis_reads_and_still_wakes(user, redis_layer):
+    """Quiet for longer than redis-py 8's default 5 s read timeout: the consumer must
+    stay up (it used to be torn down with "Timeout reading from …") and still wake."""
+    job = await sync_to_async(Job.objects.create)(owner=user, url="http://example.com/", options={})
+    comm = WebsocketCommunicator(
+        application, f"/ws/v1/analyses/{job.pk}/",
+        headers=[(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())],
+    )
+    assert (await comm.connect())[0]
+    assert await comm.receive_nothing(timeout=7)  # and no crash meanwhile
+    event = await sync_to_async(events.emit)(job, EventType.LOG, {"message": "late"})
+    received = await comm.receive_json_from(timeout=5)
+    assert received["id"] == event.id
     await comm.disconnect()

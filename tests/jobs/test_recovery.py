@@ -140,3 +140,28 @@ def test_a_job_keeps_beating_while_it_reads_slow_sitemaps(user):
     assert sweeps == [[]]  # the sweep during the slow sitemaps took nothing
     job.refresh_from_db()
     assert job.status == Status.SUCCEEDED and job.attempt == 1
+
+
+@pytest.mark.django_db
+def test_a_queued_job_whose_task_was_lost_is_queued_again_once(settings, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # to the broker, like a real deployment
+    settings.SITELENS_QUEUED_STALE_SECONDS = 600
+    lost = JobFactory(enqueued_at=timezone.now() - timedelta(seconds=601))
+    waiting = JobFactory(enqueued_at=timezone.now() - timedelta(seconds=30))
+    running = _running(current_worker())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert [j.pk for j in job_recover_stale()] == [lost.pk]
+    assert [row.task["args"] for row in OrmQ.objects.all()] == [(str(lost.pk),)]
+    lost.refresh_from_db()
+    assert timezone.now() - lost.enqueued_at < timedelta(seconds=5)
+    assert "queued again" in lost.events.get(type="log").data["message"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert job_recover_stale() == []  # not again until another 600 s pass
+    assert OrmQ.objects.count() == 1
+    waiting.refresh_from_db()
+    running.refresh_from_db()
+    assert running.status == Status.RUNNING and waiting.status == Status.QUEUED
