@@ -131,3 +131,16 @@ def shop():
     with ShopSite() as shop_site:
         with override_settings(SITELENS_ALLOWED_TARGETS=shop_site.host_port):
             yield shop_site
+
+
+@pytest.fixture
+def shared_cache(settings, db):
+    """The embedded default's shared cache (the database table a migration makes), in
+    place of the test settings' DummyCache, for tests of what lives in it."""
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                                   "LOCATION": "sitelens_cache"}}
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()

@@ -89,6 +89,8 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("cancel_any_job", "Can cancel anyone's analysis"),
+                       ("retry_any_job", "Can retry anyone's analysis")]
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "idempotency_key"],

@@ -4,7 +4,6 @@ calls, failed logins per address and per account, and X-Forwarded-For believed o
 far as the configured proxies."""
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -12,15 +11,6 @@ from apps.accounts.models import ApiKey
 from tests.support.bursts import at_once
 
 PASSWORD = "correct horse battery"  # the `user` fixture's
-
-
-@pytest.fixture
-def shared_cache(settings, db):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                                   "LOCATION": "sitelens_cache"}}
-    caches["default"].clear()
-    yield caches["default"]
-    caches["default"].clear()
 
 
 @pytest.fixture

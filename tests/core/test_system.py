@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-from django.core.cache import caches
 from django.core.management import CommandError, call_command
 
 from apps.jobs.models import Status
@@ -14,13 +13,6 @@ from apps.notifications.models import DeliveryStatus, WebhookDelivery, WebhookEn
 from tests.factories import JobFactory, PageFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shared_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
-                                   "LOCATION": "sitelens_cache"}}
-    yield caches["default"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/system/ping", "/healthz"])

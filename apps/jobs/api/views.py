@@ -55,6 +55,9 @@ def non_negative_int(params, name: str, default: int) -> int:
 class JobViewSet(mixins.RetrieveModelMixin, OwnedViewSet):
     queryset = Job.objects.all()
     lookup_value_regex = "[0-9a-fA-F-]{36}"
+    # Operators read any analysis and cancel or retry it (never delete it).
+    staff_readable = True
+    staff_actions = {"cancel": "jobs.cancel_any_job", "retry": "jobs.retry_any_job"}
 
     def serialize(self, job: Job) -> dict:
         """The kind's representation of one job (subclasses add their counts)."""
