@@ -81,9 +81,7 @@ class FailedLogins:
         """Raise Throttled (429 with Retry-After) while either count is at the limit."""
         limit = settings.SITELENS_FAILED_LOGINS_PER_MINUTE
         if any((cache.get(key) or 0) >= limit for key in self.keys):
-            raise Throttled(wait=self.resets_in,
-                            detail="Too many failed logins. Try again in "
-                                   f"{self.resets_in} seconds.")
+            raise Throttled(wait=self.resets_in, detail="Too many failed logins.")
 
     def failed(self) -> None:
         for key in self.keys:
