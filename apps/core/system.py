@@ -24,8 +24,9 @@ from django.conf import settings
 from django.core.cache import cache as shared_cache
 from django.db import connection
 from django.utils import timezone
-from django_q.brokers import get_broker
-from django_q.status import Stat
+from django_q.brokers import Broker, get_broker
+from django_q.conf import Conf
+from django_q.signing import SignedPackage
 
 STARTED = time.monotonic()
 
@@ -72,11 +73,28 @@ def _broker() -> dict:
     return {"kind": type(broker).__name__, "queued": broker.queue_size()}
 
 
+def live_clusters() -> list:
+    """django-q's stats of every cluster whose heartbeat is still in the shared cache
+    (each expires a few seconds after its cluster stops).
+
+    Read here rather than with `Stat.get_all()`: django-q2 1.11's `get_stats` removes
+    expired entries from the list it is iterating over, so it skips the cluster listed
+    right after a dead one, and the first check after a worker dies would miss a live one.
+    """
+    broker = get_broker()
+    if type(broker).get_stats is not Broker.get_stats:  # the Redis broker keeps its own
+        packed = broker.get_stats(f"{Conf.Q_STAT}:*") or ()
+    elif broker.cache is None:
+        return []
+    else:
+        packed = (broker.get_stat(key) for key in list(broker.cache.get(Conf.Q_STAT) or ()))
+    return [SignedPackage.loads(pack) for pack in packed if pack]
+
+
 def _workers() -> dict:
-    """The clusters whose heartbeat is recent (django-q's cluster stats, which expire
-    from the shared cache a few seconds after a cluster stops)."""
+    """The clusters whose heartbeat is recent."""
     newer_than = timezone.now() - timedelta(seconds=settings.SITELENS_READY_WORKER_SECONDS)
-    clusters = [stat for stat in Stat.get_all() if stat.timestamp >= newer_than]
+    clusters = [stat for stat in live_clusters() if stat.timestamp >= newer_than]
     if not clusters:
         raise RuntimeError("no qcluster heartbeat in the last "
                            f"{settings.SITELENS_READY_WORKER_SECONDS} s")

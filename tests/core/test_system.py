@@ -7,8 +7,13 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django_q.brokers import get_broker
+from django_q.conf import Conf
+from django_q.signing import SignedPackage
+from django_q.status import Stat, Status
 
-from apps.jobs.models import Status
+from apps.core.system import live_clusters
+from apps.jobs.models import Status as JobStatus
 from apps.notifications.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.factories import JobFactory, PageFactory
 
@@ -58,7 +63,7 @@ def test_version(anon_api):
 def test_stats_are_for_staff_only(anon_api, api, user, admin_user):
     assert anon_api.get("/api/v1/system/stats").status_code == 401
     assert api.get("/api/v1/system/stats").status_code == 403
-    done = JobFactory(owner=user, status=Status.SUCCEEDED)
+    done = JobFactory(owner=user, status=JobStatus.SUCCEEDED)
     JobFactory(owner=user)
     PageFactory(job=done)
     PageFactory(job=done)
@@ -92,3 +97,15 @@ def test_the_container_health_command(shared_cache):
     assert json.loads(out.getvalue())["database"]["ok"] is True
     with pytest.raises(CommandError, match="this_worker"):  # no qcluster on this host
         call_command("health", "--worker", stdout=io.StringIO())
+
+
+def test_a_dead_cluster_listed_first_does_not_hide_a_live_one(anon_api, shared_cache):
+    # What the shared cache holds just after a qcluster died: its entry in django-q's
+    # list of clusters, its stat expired; the live cluster listed after it.
+    broker = get_broker()
+    live = Status(pid=4242, cluster_id="live-cluster")
+    broker.cache.set(Conf.Q_STAT, [Stat.get_key("dead-cluster"), Stat.get_key("live-cluster")])
+    broker.cache.set(Stat.get_key("live-cluster"), SignedPackage.dumps(live, True), 30)
+    assert [stat.cluster_id for stat in live_clusters()] == ["live-cluster"]
+    ready = anon_api.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["workers"]["clusters"] == 1

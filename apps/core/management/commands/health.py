@@ -8,7 +8,6 @@ import json
 import socket
 
 from django.core.management.base import BaseCommand, CommandError
-from django_q.status import Stat
 
 from apps.core import system
 
@@ -25,7 +24,8 @@ class Command(BaseCommand):
         checks.pop("workers")  # any cluster anywhere: /readyz's question, not this host's
         if worker:
             here = socket.gethostname()
-            checks["this_worker"] = {"ok": any(stat.host == here for stat in Stat.get_all())}
+            checks["this_worker"] = {"ok": any(stat.host == here
+                                               for stat in system.live_clusters())}
         self.stdout.write(json.dumps(checks))
         failed = [name for name, check in checks.items() if not check["ok"]]
         if failed:
