@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
-from django_q.brokers import get_broker
 from prometheus_client.core import GaugeMetricFamily
 
 from apps.core import metrics
 from apps.core.lifecycle import STARTED
+from apps.jobs import stats
 from apps.jobs.models import Job, Page, Status
 
 FETCH = "sitelens_crawl_fetch_seconds"
@@ -40,16 +40,15 @@ def on_transition(sender, *, job, transition, **kwargs) -> None:
 def produce():
     by_status = GaugeMetricFamily("sitelens_analyses", "Analyses stored, by status",
                                   labels=["status"])
-    counts = dict(Job.objects.values_list("status").annotate(n=Count("id")))
-    for status in Status:
-        by_status.add_metric([status.value], counts.get(status.value, 0))
+    for status, count in stats.analyses()["by_status"].items():
+        by_status.add_metric([status], count)
     yield by_status
     yield metrics.database_counter("sitelens_analyses_ended", "Analyses that ended, by how",
                                    ("status", "kind"))
     yield metrics.database_counter("sitelens_pages_crawled", "Pages crawled")
     yield metrics.database_histogram(FETCH, "Time to fetch a crawled page", FETCH_BUCKETS)
     queue = GaugeMetricFamily("sitelens_task_queue_depth", "Tasks waiting in the broker")
-    queue.add_metric([], get_broker().queue_size())
+    queue.add_metric([], stats.queue()["queued"])
     yield queue
     oldest = Job.objects.filter(status=Status.QUEUED).aggregate(at=Min("created_at"))["at"]
     age = GaugeMetricFamily("sitelens_oldest_queued_analysis_seconds",

@@ -411,7 +411,6 @@ def metrics():
     outcome."""
     deliveries = GaugeMetricFamily("sitelens_webhook_deliveries",
                                    "Webhook deliveries stored, by status", labels=["status"])
-    counts = dict(WebhookDelivery.objects.values_list("status").annotate(n=Count("id")))
-    for status in DeliveryStatus:
-        deliveries.add_metric([status.value], counts.get(status.value, 0))
+    for status, count in stats()["deliveries"].items():
+        deliveries.add_metric([status], count)
     yield deliveries
