@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/", json_error_view(404, "not_found", "No such API endpoint.")),
     path("", include("apps.analyses.urls")),
     path("", include("apps.notifications.urls")),
+    path("", include("apps.exports.panel")),
     path("accounts/", include("apps.accounts.urls")),
 ]
 

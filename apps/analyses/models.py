@@ -130,3 +130,38 @@ class PersonaReview(models.Model):
 
     def __str__(self) -> str:
         return f"member {self.member} of job {self.job_id}"
+
+
+class ShareLinkQuerySet(OwnedQuerySet):
+    owner_field = "job__owner"
+
+    def usable(self, now) -> ShareLinkQuerySet:
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now))
+
+
+class ShareLink(models.Model):
+    """A read-only link to one analysis's report, for someone without an account.
+
+    Only the SHA-256 of the token is stored, as for API keys: the owner sees the link
+    once, when it is made, and a database leak does not open anyone's reports. The
+    prefix lets the owner tell links apart. Revoking or expiring a link makes it 404.
+    """
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="share_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"share link {self.prefix}… of job {self.job_id}"

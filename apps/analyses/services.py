@@ -8,12 +8,18 @@ pipelines in `apps.analyses.pipeline`).
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from apps.accounts.models import Credential, Plan, User, credential_headers
+from apps.analyses.models import ShareLink
 from apps.analyses.options import AnalysisRequest
 from apps.analyses.preflight import Preflight, run_preflight
 from apps.core.errors import ServiceError
@@ -163,3 +169,41 @@ def analysis_estimate(*, user: User, request: AnalysisRequest) -> dict:
             "start_page": found.start_dict(), "sitemap_urls": found.sitemap_count,
             "first_level_links": found.first_level_links, "gap_seconds": found.gap_seconds,
             "fits_plan": fits, "limits": limits}
+
+
+# --------------------------------------------------------------------------- share links
+
+SHARE_TOKEN_BYTES = 24  # 192 bits: not guessable, not enumerable
+
+
+def _share_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def share_link_create(*, job: Job, label: str = "", expires_at: datetime | None = None
+                      ) -> tuple[ShareLink, str]:
+    """A read-only link to `job`'s report; returns the link and its token, which is
+    not stored (only its hash) and so can be shown this once."""
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ServiceError("The expiry must be in the future.",
+                           details={"expires_at": ["The expiry must be in the future."]})
+    token = secrets.token_urlsafe(SHARE_TOKEN_BYTES)
+    link = ShareLink.objects.create(job=job, token_hash=_share_hash(token), prefix=token[:8],
+                                    label=label.strip(), expires_at=expires_at)
+    return link, token
+
+
+def share_link_revoke(*, link: ShareLink) -> None:
+    ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now())
+
+
+def share_link_open(token: str) -> ShareLink | None:
+    """The usable link with this token (counted as a view), or None: unknown, revoked
+    and expired tokens look the same to the visitor."""
+    now = timezone.now()
+    link = (ShareLink.objects.usable(now).select_related("job")
+            .filter(token_hash=_share_hash(token)).first())
+    if link is not None:
+        ShareLink.objects.filter(pk=link.pk).update(views=F("views") + 1, last_viewed_at=now)
+    return link

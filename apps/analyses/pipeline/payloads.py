@@ -11,9 +11,16 @@ from apps.jobs.models import Page
 FINDINGS_PER_EVENT = 50
 
 
-def page_event(page: Page, *, findings: int) -> dict:
-    return {"url": page.url, "status": page.status_code, "depth": page.depth,
-            "title": page.title, "error": page.error or None, "findings": findings}
+def page_event(page: Page, findings: Sequence[Finding]) -> dict:
+    """A stored page: what the live page list shows, and its violations by severity
+    (the status page adds them to its live counts)."""
+    violations: dict[str, int] = {}
+    for f in findings:
+        if f.outcome == "violation":
+            violations[f.severity] = violations.get(f.severity, 0) + 1
+    return {"id": page.pk, "url": page.url, "status": page.status_code, "depth": page.depth,
+            "title": page.title, "error": page.error or None, "findings": len(findings),
+            "violations": violations, "fetch_ms": page.fetch_ms}
 
 
 def findings_event(page_url: str | None, findings: Sequence[Finding]) -> dict:

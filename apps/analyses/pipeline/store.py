@@ -78,7 +78,7 @@ def store_page(ctx: RunContext, crawled: CrawledPage, result: AnalysisResult, *,
                 PageContent.objects.create(page=page, job=job, markdown=markdown)
             if result.errors:
                 RuleFailure.objects.bulk_create(failure_rows(job, result.errors, page.pk))
-            batch = [(EventType.PAGE, payloads.page_event(page, findings=len(result.findings)))]
+            batch = [(EventType.PAGE, payloads.page_event(page, result.findings))]
             if result.findings:
                 batch.append((EventType.FINDING, payloads.findings_event(page.url, result.findings)))
             batch.append((EventType.PROGRESS, payloads.progress_event(
