@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("apps.analyses.urls")),
     path("", include("apps.notifications.urls")),
     path("", include("apps.exports.panel")),
+    path("", include("apps.exports.urls")),
     path("accounts/", include("apps.accounts.urls")),
 ]
 
