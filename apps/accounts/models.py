@@ -101,6 +101,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person or script that owns analyses. Logs in with an e-mail address."""
 
     email = models.EmailField(unique=True)
+    # What the pages and e-mails call the person; optional (the address stands in).
+    name = models.CharField(max_length=150, blank=True)
+    # When the owner proved they read this address (the link in the verification
+    # e-mail); None: not yet. Nothing is refused while unverified: pages show a banner.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -132,6 +137,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_plan(self) -> Plan:
         return self.plan or Plan.default()
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    def mark_email_verified(self) -> bool:
+        """Record that the address is verified; False when it already was (a second
+        click on the link changes nothing)."""
+        if self.email_verified_at is not None:
+            return False
+        self.email_verified_at = timezone.now()
+        self.save(update_fields=["email_verified_at"])
+        return True
 
 
 class ApiKeyQuerySet(OwnedQuerySet):

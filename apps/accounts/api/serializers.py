@@ -4,6 +4,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from apps.accounts import tokens
 from apps.accounts.credentials import CredentialSecretSerializer
 from apps.accounts.models import ApiKey, Credential, User, normalize_email_address
 from apps.core.api.serializers import StrictSerializer
@@ -21,10 +22,7 @@ class RegisterSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        try:
-            password_validation.validate_password(attrs["password"], User(email=attrs["email"]))
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        _validated_password(attrs["password"], User(email=attrs["email"]), "password")
         return attrs
 
 
@@ -43,7 +41,8 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "is_staff", "date_joined", "plan", "email_notifications"]
+        fields = ["id", "email", "name", "email_verified_at", "is_staff", "date_joined", "plan",
+                  "email_notifications"]
         read_only_fields = fields
 
     def get_plan(self, user: User) -> dict:
@@ -51,6 +50,8 @@ class UserSerializer(serializers.ModelSerializer):
 
 
 class PreferencesSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True,
+                                 help_text="What pages and e-mails call you.")
     email_notifications = serializers.BooleanField(
         required=False, help_text="E-mail when an analysis completes or fails.")
 
@@ -67,15 +68,8 @@ class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, required=False, default="API key")
     rate_per_minute = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, default=None,
-        help_text="Requests per minute this key may make, within your plan's rate; "
-                  "empty: the plan's.")
-
-    def validate_rate_per_minute(self, value):
-        cap = self.context["user"].get_plan().api_rate_per_minute
-        if value is not None and value > cap:
-            raise serializers.ValidationError(f"Your plan allows at most {cap} requests a "
-                                              "minute.")
-        return value
+        help_text="Requests per minute this key may make, within your plan's rate "
+                  "(apps.accounts.services.api_key_create checks it); empty: the plan's.")
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
@@ -88,6 +82,63 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField()
+
+
+def _validated_password(password: str, user: User, field: str) -> str:
+    """Django's password validators (AUTH_PASSWORD_VALIDATORS), as a field error."""
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({field: list(exc.messages)}) from exc
+    return password
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class PasswordResetSerializer(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(StrictSerializer):
+    """The uid and token of a reset e-mail, and the new password. `validate` puts the
+    user they are for in `user`."""
+
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(write_only=True, max_length=128,
+                                         style={"input_type": "password"})
+
+    def validate(self, attrs):
+        user = tokens.user_for_password_reset(attrs["uid"], attrs["token"])
+        if user is None:
+            raise serializers.ValidationError(
+                {"token": ["This password reset link is invalid or has expired."]})
+        _validated_password(attrs["new_password"], user, "new_password")
+        return {**attrs, "user": user}
+
+
+class VerifyEmailSerializer(StrictSerializer):
+    token = serializers.CharField(max_length=256)
+
+
+class PasswordChangeSerializer(StrictSerializer):
+    """Needs the requesting user in the context (`user`)."""
+
+    old_password = serializers.CharField(write_only=True, max_length=128,
+                                         style={"input_type": "password"})
+    new_password = serializers.CharField(write_only=True, max_length=128,
+                                         style={"input_type": "password"})
+
+    def validate_old_password(self, value: str) -> str:
+        if not self.context["user"].check_password(value):
+            raise serializers.ValidationError("Your old password is not correct.")
+        return value
+
+    def validate(self, attrs):
+        _validated_password(attrs["new_password"], self.context["user"], "new_password")
+        return attrs
 
 
 class CredentialSerializer(serializers.ModelSerializer):

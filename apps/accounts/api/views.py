@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.contrib.auth import update_session_auth_hash
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,16 +11,22 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from apps.accounts import services
 from apps.accounts.api.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeyCreateSerializer,
     ApiKeySerializer,
     CredentialCreateSerializer,
     CredentialSerializer,
+    DetailSerializer,
     LogoutSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
     PreferencesSerializer,
     RegisterSerializer,
     UserSerializer,
+    VerifyEmailSerializer,
 )
 from apps.accounts.models import ApiKey, Credential, User
 from apps.accounts.throttles import FailedLogins
@@ -32,10 +40,12 @@ class RegisterView(APIView):
 
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer, **ERRORS(400)})
     def post(self, request):
+        """Create an account; a link that verifies the address is e-mailed to it."""
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = User.objects.create_user(serializer.validated_data["email"],
                                         serializer.validated_data["password"])
+        services.email_verification_request(user=user)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
@@ -86,14 +96,100 @@ class MeView(APIView):
     @extend_schema(request=PreferencesSerializer, responses={200: UserSerializer,
                                                              **ERRORS(400, 401)})
     def patch(self, request):
-        """Change my preferences (`email_notifications`)."""
+        """Change my profile (`name`) and preferences (`email_notifications`)."""
         body = PreferencesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        for name, value in body.validated_data.items():
-            setattr(request.user, name, value)
-        if body.validated_data:
-            request.user.save(update_fields=list(body.validated_data))
+        services.user_update(user=request.user, **body.validated_data)
         return Response(UserSerializer(request.user).data)
+
+
+class PasswordResetView(APIView):
+    """E-mail a password reset link. Always 202, whether or not the address has an
+    account (the answer must not tell); the e-mail links to the web page and also
+    gives the `uid` and `token` for `POST /auth/password/reset/confirm`."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=PasswordResetSerializer,
+                   responses={202: DetailSerializer, **ERRORS(400)})
+    def post(self, request):
+        body = PasswordResetSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.password_reset_request(email=body.validated_data["email"])
+        return Response({"detail": "If that address has an account, we have sent it a link "
+                                   "to reset the password."}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(APIView):
+    """Set a new password with the `uid` and `token` of a reset e-mail. Every session
+    and refresh token of the account ends. 400 with a `token` field error for a bad,
+    expired or used token, a `new_password` one for a password the validators refuse."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None, **ERRORS(400)})
+    def post(self, request):
+        body = PasswordResetConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.user_set_password(user=body.validated_data["user"],
+                                   password=body.validated_data["new_password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    """Change my password. Every other session and all my refresh tokens end (a
+    session that made this call stays logged in); access tokens already issued live
+    out their short lifetime. Wrong old passwords count as failed logins (429 past
+    SITELENS_FAILED_LOGINS_PER_MINUTE)."""
+
+    @extend_schema(request=PasswordChangeSerializer,
+                   responses={204: None, **ERRORS(400, 401)})
+    def post(self, request):
+        failures = FailedLogins(request, request.user.email)
+        failures.check()
+        body = PasswordChangeSerializer(data=request.data, context={"user": request.user})
+        if not body.is_valid():
+            if "old_password" in body.errors:
+                failures.failed()
+            raise serializers.ValidationError(body.errors)
+        services.user_set_password(user=request.user,
+                                   password=body.validated_data["new_password"])
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            update_session_auth_hash(request, request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VerifyEmailView(APIView):
+    """Verify my address with the token of the verification e-mail (the last part of
+    its link). 400 `invalid_token` for a bad, expired or used token."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=VerifyEmailSerializer, responses={200: DetailSerializer,
+                                                             **ERRORS(400)})
+    def post(self, request):
+        body = VerifyEmailSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.email_verify(token=body.validated_data["token"])
+        return Response({"detail": "The e-mail address is verified."})
+
+
+class VerifyEmailResendView(APIView):
+    """E-mail me a new verification link (nothing is sent when my address is already
+    verified, or after several links in an hour)."""
+
+    @extend_schema(request=None, responses={202: DetailSerializer, **ERRORS(401)})
+    def post(self, request):
+        if request.user.email_verified:
+            detail = "Your e-mail address is already verified."
+        elif services.email_verification_request(user=request.user):
+            detail = f"We have sent a new link to {request.user.email}."
+        else:
+            detail = "We have sent several links in the last hour: use one of those."
+        return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
 
 
 class ApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OwnedViewSet):
@@ -106,9 +202,9 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OwnedViewSe
     @extend_schema(request=ApiKeyCreateSerializer,
                    responses={201: ApiKeyCreatedSerializer, **ERRORS(400, 401)})
     def create(self, request):
-        serializer = ApiKeyCreateSerializer(data=request.data, context={"user": request.user})
+        serializer = ApiKeyCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        key, raw = ApiKey.generate(user=request.user, **serializer.validated_data)
+        key, raw = services.api_key_create(user=request.user, **serializer.validated_data)
         data = ApiKeyCreatedSerializer(key).data
         data["key"] = raw
         return Response(data, status=status.HTTP_201_CREATED)
@@ -116,7 +212,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, OwnedViewSe
     @extend_schema(responses={204: None, **ERRORS(401, 404)})
     def destroy(self, request, *args, **kwargs):
         """Revoke the key (kept for the record, unusable from now on)."""
-        self.get_object().revoke()
+        services.api_key_revoke(key=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses={200: ApiKeySerializer(many=True), **ERRORS(401)})
