@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -115,6 +116,35 @@ def export_convert(*, export: Export, to: str) -> Export:
     if export.job is None:
         raise Conflict("The analysis of this export was deleted.", code="analysis_gone")
     return export_create(user=export.owner, job=export.job, format=to, converted_from=export)
+
+
+def export_rebuild(*, export: Export) -> Export:
+    """Build a failed or expired export again, as the same export (id and links stay):
+    queued again, with a fresh expiry from its owner's plan; its old file, if any, is
+    deleted once the rebuild commits. An operator's repair, so it counts no usage.
+
+    One conditional UPDATE decides, so a rebuild cannot race a build under way (nor a
+    second rebuild). Conflict for an export that is queued, being built, or ready and
+    not yet expired, and for one whose analysis was deleted.
+    """
+    if not export.batch and export.job_id is None:
+        raise Conflict("The analysis of this export was deleted.", code="analysis_gone")
+    now = timezone.now()
+    old_file = export.file.name
+    rebuildable = Q(status=ExportStatus.FAILED) | Q(status=ExportStatus.READY, expires_at__lte=now)
+    with transaction.atomic():
+        if not Export.objects.filter(rebuildable, pk=export.pk).update(
+                status=ExportStatus.QUEUED, file="", filename="", media_type="", size=None,
+                sha256="", error="", finished_at=None, expires_at=_expiry(export.owner)):
+            now_status = Export.objects.filter(pk=export.pk).values_list("status", flat=True) \
+                .first() or "deleted"
+            raise Conflict(f"Only a failed or expired export is built again; this one is "
+                           f"{now_status} and not expired.", code="export_not_rebuildable")
+        export.refresh_from_db()
+        _enqueue(export)
+        if old_file:
+            transaction.on_commit(lambda: default_storage.delete(old_file))
+    return export
 
 
 def export_delete(export: Export) -> None:

@@ -229,6 +229,9 @@ class JobEvent(models.Model):
             "created_at": self.created_at.isoformat(),
         }
 
+    def __str__(self) -> str:
+        return f"{self.type} event {self.pk} of job {self.job_id}"
+
 
 class PageQuerySet(OwnedQuerySet):
     owner_field = "job__owner"

@@ -324,12 +324,12 @@ def _attempt(delivery: WebhookDelivery) -> float | None:
         return None
     if status == 410:
         if not delivery.url:  # a one-off URL disables nothing; it is just not retried
-            _disable(endpoint, "the receiver answered 410 Gone")
+            endpoint_disable(endpoint, "the receiver answered 410 Gone")
         _finish(delivery, DeliveryStatus.FAILED)
         return None
     now = timezone.now()
     if not delivery.url and _failing_too_long(endpoint, now):  # one-off URLs disable nothing
-        _disable(endpoint, "it failed for 5 days")
+        endpoint_disable(endpoint, "it failed for 5 days")
         _finish(delivery, DeliveryStatus.FAILED)
         return None
     if delivery.attempts > len(RETRY_DELAYS):
@@ -361,7 +361,9 @@ def _finish(delivery: WebhookDelivery, status: str) -> None:
                                  "leased_until", "delivered_at"])
 
 
-def _disable(endpoint: WebhookEndpoint, reason: str) -> None:
+def endpoint_disable(endpoint: WebhookEndpoint, reason: str) -> None:
+    """Stop sending to `endpoint`: its pending deliveries fail and its owner is told why
+    (a receiver that keeps failing, answers 410, or an administrator)."""
     updated = WebhookEndpoint.objects.filter(pk=endpoint.pk, active=True).update(
         active=False, disabled_reason=reason[:200])
     endpoint.active = False

@@ -44,7 +44,8 @@ def analysed(user, site, django_capture_on_commit_callbacks) -> Job:
 
 
 def test_the_logged_out_pages_pass_our_audit(client):
-    problems = [p for path in ("/accounts/login/", "/accounts/signup/")
+    problems = [p for path in ("/accounts/login/", "/accounts/signup/", "/accounts/password/reset",
+                               "/accounts/password/reset/sent")
                 for p in _problems(client, path)]
     assert problems == []
 
@@ -54,7 +55,9 @@ def test_the_product_pages_pass_our_audit(user, analysed):
     browser.force_login(user)
     page = Page.objects.filter(job=analysed).first()
     paths = ["/", "/?status=failed", "/analyses/new", f"/analyses/{analysed.pk}",
-             f"/analyses/{analysed.pk}/pages/{page.pk}", "/account", "/notifications"]
+             f"/analyses/{analysed.pk}/pages/{page.pk}", "/account", "/notifications",
+             "/exports", "/webhooks", "/accounts/api-keys", "/accounts/profile",
+             "/accounts/password/change"]
     problems = [p for path in paths for p in _problems(browser, path)]
     assert problems == []
 
