@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -226,8 +226,16 @@ def _earlier_run(job: Job) -> Job | None:
             .exclude(pk=job.pk).order_by("-created_at").first())
 
 
+CATEGORY_LABELS = {"seo": "SEO"}
+_SEVERITY_RANK = Case(*[When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITIES)],
+                      default=Value(len(SEVERITIES)))
+
+
 def _finding_filters(job: Job, params) -> tuple:
-    findings = Finding.objects.filter(job=job).order_by("id")
+    """The findings the filters select, violations before those to review, the most
+    severe first."""
+    findings = (Finding.objects.filter(job=job)
+                .annotate(rank=_SEVERITY_RANK).order_by("-outcome", "rank", "id"))
     severity, rule, page = params.get("severity", ""), params.get("rule", ""), params.get("page_id", "")
     if severity == Outcome.NEEDS_REVIEW:
         findings = findings.filter(outcome=Outcome.NEEDS_REVIEW)
@@ -265,7 +273,9 @@ def report_context(job: Job, params, *, base: str, shared: bool) -> dict:
         "job": job, "shared": shared, "base": base, "report": report,
         "counts": counts,
         "count_items": [(sev, sev.replace("_", " "), n) for sev, n in counts.items()],
-        "gauges": [(c, mark_safe(gauge(c, scores.get(c)))) for c in CATEGORIES],
+        "gauges": [(CATEGORY_LABELS.get(c, c.capitalize()),
+                    mark_safe(gauge(CATEGORY_LABELS.get(c, c), scores.get(c))))
+                   for c in CATEGORIES],
         "chart": mark_safe(chart(violation_counts(job))),
         "has_scores": bool(scores),
         "incomplete_rules": incomplete_rules_for([job])[job.pk],

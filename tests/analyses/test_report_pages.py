@@ -122,7 +122,7 @@ def test_the_form_passes_patterns_and_switches(browser, site, django_capture_on_
 def test_the_report_shows_gauges_and_the_chart(browser, audited):
     html = browser.get(f"/analyses/{audited.pk}").content.decode()
     scores = Report.objects.get(job=audited).scores
-    assert f'aria-label="seo: {scores["seo"]} of 100"' in html
+    assert f'aria-label="SEO: {scores["seo"]} of 100"' in html
     assert 'aria-label="Violations by category and severity"' in html
 
 
