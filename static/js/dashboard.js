@@ -12,22 +12,40 @@
 
   function row(id) { return table.querySelector('tr[data-job-id="' + id + '"]'); }
 
+  var pending = {};  // rows being fetched, by analysis id
+
+  // The server renders a row (its scores and violations once it has ended); an analysis
+  // started elsewhere gets a new row at the top, as the newest.
   function refresh(tr, id) {
+    if (pending[id]) { pending[id] = "again"; return; }  // fetch once more when this one lands
+    pending[id] = "busy";
     fetch("/analyses/" + id + "/row", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
+        var again = pending[id] === "again";
+        delete pending[id];
+        if (again) refresh(null, id);
         if (!html) return;
         var holder = document.createElement("tbody");
         holder.innerHTML = html.trim();
-        if (holder.firstElementChild) tr.replaceWith(holder.firstElementChild);
-      });
+        var fresh = holder.firstElementChild;
+        if (!fresh) return;
+        var current = row(id);
+        if (current) current.replaceWith(fresh);
+        else table.tBodies[0].insertBefore(fresh, table.tBodies[0].firstChild);
+      })
+      .catch(function () { delete pending[id]; });
   }
 
   function handle(event) {
     if (event.id) lastId = Math.max(lastId, event.id);
     var tr = row(event.job);
-    if (!tr) return;
     var d = event.data || {};
+    if (!tr) {
+      if (!table.dataset.firstPage) return;  // older pages do not take new rows
+      refresh(null, event.job);
+      return;
+    }
     if (event.type === "status" && d.status) {
       var chip = tr.querySelector('[data-role="status"]');
       chip.textContent = LABELS[d.status] || d.status;

@@ -136,6 +136,11 @@ def test_a_person_goes_from_sign_up_to_a_shared_report(processes, slow_site, chr
     page.click("main >> text=New analysis")
     page.fill("#url", slow_site.url)
     page.fill("#max_pages", "30")
+    page.check("#kind-single")  # the persona fields appear only for the persona kinds
+    assert page.locator("#persona-fields").is_visible()
+    page.check("#kind-audit")
+    assert page.locator("#persona-fields").is_hidden()
+    _shot(page, "new-analysis")
     page.click("text=Start analysis")
     page.wait_for_url(f"{base}/analyses/**")
     job = Job.objects.get(owner=user)
@@ -184,6 +189,7 @@ def test_a_person_goes_from_sign_up_to_a_shared_report(processes, slow_site, chr
     page.fill("#id_name", "CI")
     page.click("main form button[type=submit]")
     key = page.locator("#new-key").text_content().strip()
+    _shot(page, "api-key-created")
     answer = requests.get(f"{base}/api/v1/analyses", headers={"Authorization": f"Api-Key {key}"},
                           timeout=10)
     assert answer.status_code == 200 and str(job.pk) in answer.text
@@ -197,6 +203,11 @@ def test_a_person_goes_from_sign_up_to_a_shared_report(processes, slow_site, chr
     visitor = _new_page(chromium)
     response = visitor.goto(share_url)
     assert response.status == 200 and visitor.locator("#findings-table").count() == 1
+    _shot(visitor, "shared-report")
+    visitor.click("#pages-table tbody tr >> nth=0 >> a")
+    assert visitor.locator("#markdown").count() == 1
+    _shot(visitor, "shared-page")
+    visitor.go_back()
     assert email not in visitor.content() and visitor.locator("form[method=post]").count() == 0
     page.goto(f"{base}/analyses/{job.pk}#sharing")
     page.click("#share-links button:has-text('Revoke')")
@@ -251,3 +262,44 @@ def test_staff_cancel_an_analysis_from_admin(processes, chromium):
     assert queued.status == Status.CANCELLED
     _shot(page, "admin-jobs")
     assert [text for text in page.csp_violations] == []
+
+
+def test_without_websockets_the_status_page_polls_and_the_dashboard_follows(
+        processes, slow_site, chromium, user):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes.daphne(port)
+    processes.qcluster()
+    user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    user.save()
+    JobFactory(owner=user, url="http://earlier.example/", status=Status.FAILED)
+    dashboard, status = _new_page(chromium), _new_page(chromium)
+    status.add_init_script("delete window.WebSocket")  # as behind a proxy that drops them
+    for page in (dashboard, status):
+        page.goto(base + "/accounts/login/")
+        page.fill("#id_username", user.email)
+        page.fill("#id_password", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(base + "/")
+    dashboard.evaluate("window.__sitelensMark = 'live'")
+
+    status.goto(base + "/analyses/new")
+    status.fill("#url", slow_site.url)
+    status.fill("#max_pages", "12")
+    status.click("text=Start analysis")
+    status.wait_for_url(f"{base}/analyses/**")
+    job = Job.objects.exclude(url="http://earlier.example/").get(owner=user)
+    status.evaluate("window.__sitelensMark = 'live'")
+    status.wait_for_function("() => document.getElementById('findings-table') !== null",
+                             timeout=60_000)
+    assert status.evaluate("window.__sitelensMark") == "live"
+    assert status.get_attribute("#live", "data-transport") == "polling"
+    assert status.locator("#job-status").text_content() == "Succeeded"
+
+    # The dashboard, open all along, gained the new analysis's row and saw it succeed,
+    # with its scores, without a reload.
+    row = dashboard.locator(f"tr[data-job-id='{job.pk}']")
+    row.locator("text=Succeeded").wait_for(timeout=15_000)
+    row.locator(".score").first.wait_for(timeout=15_000)
+    assert dashboard.evaluate("window.__sitelensMark") == "live"
+    assert dashboard.locator("#analyses tbody tr").count() == 2
