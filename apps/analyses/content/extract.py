@@ -76,12 +76,15 @@ def extract_main(document: HtmlDocument | None) -> MainContent:
     rich = _extract(tree, document.url, rich=True)
     if plain is None and rich is None:
         return EMPTY
-    if rich is None or (plain is not None and not _keeps(_plain_texts(rich)[0],
-                                                         _plain_texts(plain)[0])):
-        body = plain
+    rich_texts = _plain_texts(rich) if rich is not None else None
+    if rich_texts is None:
+        body, (text, prose) = plain, _plain_texts(plain)
+    elif plain is None:
+        body, (text, prose) = rich, rich_texts
     else:
-        body = rich
-    text, prose = _plain_texts(body)
+        plain_texts = _plain_texts(plain)
+        keep_rich = _keeps(rich_texts[0], plain_texts[0])
+        body, (text, prose) = (rich, rich_texts) if keep_rich else (plain, plain_texts)
     return MainContent(markdown=_markdown(body), text=text, prose=prose)
 
 

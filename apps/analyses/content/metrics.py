@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+from hashlib import blake2b
 
 import py3langid
 import pyphen
-from trafilatura.deduplication import Simhash
+from trafilatura.deduplication import Simhash, sample_tokens
 
 THIN_CONTENT_WORDS = 200  # below this, a page's main content is thin (Screaming Frog's default)
 MIN_WORDS_LANGUAGE = 20
@@ -96,8 +99,7 @@ def measure(text: str, declared_lang: str | None, prose: str | None = None) -> C
         lang = language or declared
         if lang in FLESCH:
             ease, grade = _flesch(prose_words, prose_sentences, lang)
-    fingerprint = Simhash(text).to_hex().rjust(16, "0") if count >= NEAR_DUPLICATE_MIN_WORDS \
-        else None
+    fingerprint = f"{simhash(text):016x}" if count >= NEAR_DUPLICATE_MIN_WORDS else None
     return ContentMetrics(
         words=count, sentences=sentences, language=language, language_declared=declared,
         language_matches=matches, reading_ease=ease, grade=grade, lix=lix,
@@ -132,19 +134,54 @@ def _primary(lang: str | None) -> str | None:
     return primary if primary.isalpha() and 2 <= len(primary) <= 3 else None
 
 
-def _syllables(word: str, hyphenator: pyphen.Pyphen) -> int:
-    if word.isdigit():
-        return 1
-    return len(hyphenator.positions(word.lower())) + 1
+SIMHASH_BITS = 64
 
 
-def _flesch(words: list[str], sentences: int, lang: str) -> tuple[float, float | None]:
+@lru_cache(maxsize=2**16)
+def _set_bits(token: str) -> tuple[int, ...]:
+    """The bits set in a token's 64-bit hash (blake2b, as trafilatura hashes it)."""
+    value = int.from_bytes(blake2b(token.encode(), digest_size=8).digest(), "big")
+    return tuple(i for i in range(SIMHASH_BITS) if value >> i & 1)
+
+
+def simhash(text: str) -> int:
+    """trafilatura's Simhash of `text`, bit for bit, counted per distinct token.
+
+    trafilatura adds a ±1 vector per token occurrence (64 additions each); a bit is
+    set when its sum is >= 0, that is when at least half of the tokens have it. Counting
+    each distinct token once, times its occurrences, gives the same sums for a fraction
+    of the work (a test compares the two on many texts).
+    """
+    tokens = sample_tokens(text, SIMHASH_BITS)
+    per_bit = [0] * SIMHASH_BITS
+    for token, occurrences in Counter(tokens).items():
+        for bit in _set_bits(token):
+            per_bit[bit] += occurrences
+    return sum(1 << bit for bit in range(SIMHASH_BITS) if 2 * per_bit[bit] >= len(tokens))
+
+
+def _hyphenator(lang: str) -> pyphen.Pyphen:
     with _hyphenators_lock:
         hyphenator = _hyphenators.get(lang)
         if hyphenator is None:
             hyphenator = _hyphenators[lang] = pyphen.Pyphen(lang=lang)
+    return hyphenator
+
+
+@lru_cache(maxsize=2**17)
+def _syllables(word: str, lang: str) -> int:
+    """Hyphenation points + 1 of a lower-cased word; the same words recur on every page
+    of a site, so they are counted once per process."""
+    if word.isdigit():
+        return 1
+    return len(_hyphenator(lang).positions(word)) + 1
+
+
+def _flesch(words: list[str], sentences: int, lang: str) -> tuple[float, float | None]:
     per_sentence = len(words) / sentences
-    per_word = sum(_syllables(w, hyphenator) for w in words) / len(words)
+    syllables = sum(n * _syllables(word, lang)
+                    for word, n in Counter(w.lower() for w in words).items())
+    per_word = syllables / len(words)
     base, a, b = FLESCH[lang]
     ease = round(base - a * per_sentence - b * per_word, 1)
     grade = max(0.0, round(0.39 * per_sentence + 11.8 * per_word - 15.59, 1)) \

@@ -1,9 +1,13 @@
 """Content measures: words, language, readability by language, fingerprints."""
 
+import random
+
+import pyphen
 import pytest
+from trafilatura.deduplication import Simhash
 
 from apps.analyses.content import THIN_CONTENT_WORDS, hamming_similarity, measure
-from apps.analyses.content.metrics import FLESCH, is_near_duplicate
+from apps.analyses.content.metrics import FLESCH, _flesch, is_near_duplicate, simhash
 
 PLAIN = ("The cat sat on the mat. The dog ran to the park. We like the sun. "
          "It is warm and the sky is blue. " * 4)
@@ -59,3 +63,31 @@ def test_fingerprints_find_near_duplicates_and_tell_different_texts_apart():
     assert is_near_duplicate(base, edited) and hamming_similarity(base, edited) >= 0.95
     assert not is_near_duplicate(base, other)
     assert measure("a few words only", "en").simhash is None
+
+
+def _texts():
+    """Texts of every shape the fingerprint meets: prose, repeats, short, no tokens,
+    non-Latin punctuation, one token many times."""
+    rng = random.Random(7)
+    vocabulary = [f"word{i}" for i in range(300)] + ["the", "and", "Überprüfung", "café"]
+    yield from ("", "   ", "a b c", "。。。", "中文。测试！", "same " * 500, "x" * 40)
+    for n in (5, 31, 32, 33, 64, 200, 3000):
+        yield " ".join(rng.choice(vocabulary) for _ in range(n))
+    yield "Hello, world! " * 40 + "Another sentence, with punctuation; and more."
+
+
+def test_the_fast_fingerprint_is_trafilaturas_bit_for_bit():
+    for text in _texts():
+        assert simhash(text) == Simhash(text).hash, text[:40]
+
+
+def test_syllables_counted_per_distinct_word_match_counting_each_word():
+    words = ("The quick brown fox jumps over the lazy dog again and again 2026 "
+             "Extraordinary ordinary words Words WORDS").split() * 7
+    hyphenator = pyphen.Pyphen(lang="en")
+    syllables = sum(1 if w.isdigit() else len(hyphenator.positions(w.lower())) + 1
+                    for w in words)
+    per_sentence, per_word = len(words) / 3, syllables / len(words)
+    ease, grade = _flesch(words, 3, "en")
+    assert ease == round(206.835 - 1.015 * per_sentence - 84.6 * per_word, 1)
+    assert grade == max(0.0, round(0.39 * per_sentence + 11.8 * per_word - 15.59, 1))
