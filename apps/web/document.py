@@ -11,7 +11,7 @@ parser builds a different tree for such markup. Parsing costs about what
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urljoin
 
@@ -103,13 +103,16 @@ class HtmlDocument:
     url: str  # final URL of the page (base for relative links)
     tree: etree._Element
     doctype: Doctype | None = None  # the tree has none (parse_html drops it)
+    # The decoded text it was parsed from: what another process needs to build the
+    # same tree (a tree cannot be pickled), e.g. for main-content extraction.
+    text: str = field(default="", repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: str, url: str) -> HtmlDocument | None:
         """Parse decoded HTML like a browser; None when there is nothing to parse."""
         if not text or not text.strip():
             return None
-        return cls(url=url, tree=parse_html(text), doctype=parse_doctype(text))
+        return cls(url=url, tree=parse_html(text), doctype=parse_doctype(text), text=text)
 
     @cached_property
     def base_url(self) -> str:

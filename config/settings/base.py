@@ -7,6 +7,7 @@ PostgreSQL / Redis without touching code.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -241,6 +242,9 @@ Q_CLUSTER = {
     "catch_up": False,
     "ack_failures": True,
     "poll": 0.2,
+    # An analysis extracts main content in child processes (apps.analyses.content.worker),
+    # which multiprocessing refuses to daemonic processes.
+    "daemonize_workers": False,
 }
 # The broker: the ORM (the database: a task survives a killed worker and a Redis restart)
 # by default, also in production; Redis (SITELENS_BROKER=redis) for more throughput.
@@ -341,6 +345,12 @@ SITELENS_QUEUED_STALE_SECONDS = env_int("SITELENS_QUEUED_STALE_SECONDS", 600, mi
 SITELENS_MAX_PAGES_CAP = env_int("SITELENS_MAX_PAGES_CAP", 10_000, minimum=1)
 # One pathological page keeps at most this many findings (most severe first).
 SITELENS_MAX_FINDINGS_PER_PAGE = env_int("SITELENS_MAX_FINDINGS_PER_PAGE", 500, minimum=1)
+# Processes that extract main content beside each analysis (0: in the analysis's own
+# process); analyses asking for fewer pages than the minimum do not use them.
+_CPUS = os.cpu_count() or 1
+SITELENS_CONTENT_PROCESSES = env_int("SITELENS_CONTENT_PROCESSES",
+                                     min(2, _CPUS) if _CPUS > 1 else 0, minimum=0)
+SITELENS_CONTENT_POOL_MIN_PAGES = env_int("SITELENS_CONTENT_POOL_MIN_PAGES", 20, minimum=1)
 # After the crawl, external links and page resources (images, scripts, stylesheets,
 # fonts) are checked with HEAD: at most this many of each per analysis, none started
 # after the time budget (seconds) of each. 0 turns a check off.

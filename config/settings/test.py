@@ -26,3 +26,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 # Connections opened in worker threads (async consumers, sync_to_async) must not
 # outlive a test, or PostgreSQL refuses to drop the test database at the end.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# Unit tests extract content in-process; tests/analyses/content/test_worker.py and the
+# end-to-end tests (base settings) run the content worker processes.
+SITELENS_CONTENT_PROCESSES = 0

@@ -8,7 +8,9 @@ the crawl frontier from the stored pages and fetches none of them again.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -21,6 +23,7 @@ from apps.analyses.analyzers.facts import page_facts, page_weight
 from apps.analyses.analyzers.scores import applicable_rules, page_scores, site_scores
 from apps.analyses.analyzers.taxonomy import Outcome
 from apps.analyses.content import MainContent, extract_main, measure_page
+from apps.analyses.content.worker import Prepared, result_or_local, shared_pool
 from apps.analyses.options import AnalysisOptions, InvalidOptions
 from apps.analyses.pipeline import store
 from apps.analyses.pipeline.personas import review_personas
@@ -54,6 +57,7 @@ class AuditRun:
     start_failure: CrawledPage | None = None
     crawler: Crawler | None = None
     failed_rules: set[str] = field(default_factory=set)
+    pool_broke: bool = False  # a content worker died during this attempt (logged once)
     summaries: list[PageSummary] | None = None  # the stored pages, once the crawl is over
     checked: dict[str, LinkStatus] = field(default_factory=dict)
     # Steps that run inside the final transaction, after the site's findings and the
@@ -70,11 +74,15 @@ class PageWork:
     content: MainContent
 
 
-def analyse_page(crawled: CrawledPage) -> PageWork:
-    """Every consumer of the page's one parsed tree (the crawler parsed it): main-content
-    extraction and its measures, every page rule, the facts site rules compare."""
-    content = extract_main(crawled.document)
-    metrics = measure_page(crawled, content) if crawled.document is not None else None
+def analyse_page(crawled: CrawledPage, prepared: Prepared | None = None) -> PageWork:
+    """Every consumer of the page's parsed tree (the crawler parsed it): main-content
+    extraction and its measures (`prepared` when a content worker made them), every
+    page rule, the facts site rules compare."""
+    if prepared is not None:
+        content, metrics = prepared
+    else:
+        content = extract_main(crawled.document)
+        metrics = measure_page(crawled, content) if crawled.document is not None else None
     result = run_page_rules(crawled, cap=settings.SITELENS_MAX_FINDINGS_PER_PAGE,
                             content=content, metrics=metrics)
     facts = page_facts(crawled)
@@ -121,20 +129,54 @@ def crawl(run: AuditRun) -> None:
                                         CredentialedClient(client, run.credential),
                                         done=done, on_idle=ctx.tick)
         pages = crawler.crawl()
+        pool = _content_pool(options)
+        # Pages whose content a worker process is extracting; the oldest is judged and
+        # stored once the window is full, so fetching, extraction and rules overlap.
+        window: deque[tuple[CrawledPage, Future | None]] = deque()
+        depth = 2 * pool.processes + 1 if pool is not None else 0
         try:
             for crawled in pages:
-                _page(run, crawled, pages_total=min(options.max_pages, crawler.frontier.accepted))
+                future = (pool.submit(crawled.document)
+                          if pool is not None and crawled.document is not None else None)
+                window.append((crawled, future))
+                while len(window) > depth:
+                    _page(run, *window.popleft(), pages_total=min(
+                        options.max_pages, crawler.frontier.accepted))
+            while window:
+                _page(run, *window.popleft(), pages_total=min(
+                    options.max_pages, crawler.frontier.accepted))
         finally:
+            for _crawled, future in window:  # a cancel or a lost job: drop the rest
+                if future is not None:
+                    future.cancel()
             crawler.stop()  # a cancel or a lost job: fetch nothing more
             pages.close()
     _log_crawl_summary(run)
     _fail_if_nothing_crawled(run)
 
 
-def _page(run: AuditRun, crawled: CrawledPage, *, pages_total: int) -> None:
+def _content_pool(options: AnalysisOptions):
+    """The content workers for an analysis big enough to repay them, or None (the
+    content is then extracted in this process)."""
+    processes = settings.SITELENS_CONTENT_PROCESSES
+    if processes < 1 or options.max_pages < settings.SITELENS_CONTENT_POOL_MIN_PAGES:
+        return None
+    return shared_pool(processes)
+
+
+def _page(run: AuditRun, crawled: CrawledPage, future: Future | None = None, *,
+          pages_total: int) -> None:
     ctx = run.ctx
+    prepared = None
+    if future is not None:
+        with ctx.observer.phase("content_wait"):
+            prepared, broke = result_or_local(future, crawled.document)
+        if broke and not run.pool_broke:
+            run.pool_broke = True
+            ctx.log("A content worker process stopped; content is extracted in the worker "
+                    "itself for the pages in flight.", level="warning")
     with ctx.observer.phase("rules"):
-        work = analyse_page(crawled)
+        work = analyse_page(crawled, prepared)
     result = work.result
     with ctx.observer.phase("store_page"):
         stored = store.store_page(ctx, crawled, result, pages_total=pages_total,

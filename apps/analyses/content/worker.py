@@ -1,0 +1,98 @@
+"""Main-content extraction and its measures in worker processes, beside the crawl.
+
+Extraction (two trafilatura passes) and the measures (language, readability,
+fingerprint) are most of a page's analysis CPU, and they are pure Python: threads
+cannot run them side by side (the GIL), processes can. So an analysis sends each HTML
+page's decoded text to a small pool of processes while its own process goes on
+fetching, running the rules of the pages already extracted and storing them: both
+cores work on one analysis.
+
+A tree cannot be pickled; the worker parses the same text with the same parser
+(`HtmlDocument.parse`), so it extracts from the tree the crawler built, node for node
+(a test compares both ways on every page of the test site). What comes back is small:
+the Markdown, the texts and the measures.
+
+The pool is started once per process and kept (its processes import trafilatura and
+py3langid once); it uses the `forkserver` start method, so its processes start from a
+clean interpreter: no inherited database connection, thread or lock. A pool that
+breaks (a worker killed) is replaced on the next use, and the pages in flight are
+extracted in-process instead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from apps.analyses.content.extract import EMPTY, MainContent, extract_main
+from apps.analyses.content.metrics import ContentMetrics, measure
+from apps.web.document import HtmlDocument
+
+Prepared = tuple[MainContent, ContentMetrics | None]
+
+
+def content_of(document: HtmlDocument) -> Prepared:
+    """A parsed page's main content and its measures (what the pool computes)."""
+    content = extract_main(document)
+    return content, measure(content.text, document.tree.get("lang"), content.prose)
+
+
+def _from_text(text: str, url: str) -> Prepared:
+    document = HtmlDocument.parse(text, url)
+    if document is None:
+        return EMPTY, None
+    return content_of(document)
+
+
+def _ready() -> bool:
+    return True
+
+
+class ContentPool:
+    """`processes` workers extracting main content; `submit` returns a Future of
+    `Prepared` (or raises BrokenProcessPool once a worker has died)."""
+
+    def __init__(self, processes: int):
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        self.processes = processes
+        self.executor = ProcessPoolExecutor(processes, mp_context=context)
+        self.executor.submit(_ready)  # start the workers now, not under the first page
+
+    def submit(self, document: HtmlDocument) -> Future:
+        return self.executor.submit(_from_text, document.text, document.url)
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+_pool: ContentPool | None = None
+_pool_lock = threading.Lock()
+
+
+def shared_pool(processes: int) -> ContentPool:
+    """This process's pool of `processes` workers, started on first use and replaced
+    when broken."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None and (_pool.processes != processes or _broken(_pool)):
+            _pool.shutdown()
+            _pool = None
+        if _pool is None:
+            _pool = ContentPool(processes)
+        return _pool
+
+
+def _broken(pool: ContentPool) -> bool:
+    return bool(getattr(pool.executor, "_broken", False))
+
+
+def result_or_local(future: Future, document: HtmlDocument) -> tuple[Prepared, bool]:
+    """The pool's answer, or the same computed here when the pool broke; and whether
+    it broke."""
+    try:
+        return future.result(), False
+    except BrokenProcessPool:
+        return content_of(document), True
