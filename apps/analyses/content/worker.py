@@ -52,7 +52,7 @@ def _ready() -> bool:
 
 class ContentPool:
     """`processes` workers extracting main content; `submit` returns a Future of
-    `Prepared` (or raises BrokenProcessPool once a worker has died)."""
+    `Prepared` (whose result raises BrokenProcessPool if a worker died meanwhile)."""
 
     def __init__(self, processes: int):
         context = multiprocessing.get_context("forkserver")
@@ -61,8 +61,13 @@ class ContentPool:
         self.executor = ProcessPoolExecutor(processes, mp_context=context)
         self.executor.submit(_ready)  # start the workers now, not under the first page
 
-    def submit(self, document: HtmlDocument) -> Future:
-        return self.executor.submit(_from_text, document.text, document.url)
+    def submit(self, document: HtmlDocument) -> Future | None:
+        """The page's extraction in a worker; None when the pool cannot take it (it
+        broke: the page is extracted in-process, the next analysis gets a new pool)."""
+        try:
+            return self.executor.submit(_from_text, document.text, document.url)
+        except (BrokenProcessPool, RuntimeError):  # RuntimeError: shut down meanwhile
+            return None
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
