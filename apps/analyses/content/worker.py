@@ -94,9 +94,11 @@ def _broken(pool: ContentPool) -> bool:
     return bool(getattr(pool.executor, "_broken", False))
 
 
-def result_or_local(future: Future, document: HtmlDocument) -> tuple[Prepared, bool]:
-    """The pool's answer, or the same computed here when the pool broke; and whether
-    it broke."""
+def result_or_local(future: Future | None, document: HtmlDocument) -> tuple[Prepared, bool]:
+    """The pool's answer, or the same computed here when the pool broke (before it took
+    the page: no future; or while it had it); and whether it broke."""
+    if future is None:
+        return content_of(document), True
     try:
         return future.result(), False
     except BrokenProcessPool:
