@@ -11,18 +11,29 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from apps.accounts import usage
+from apps.accounts import services, usage
 from apps.accounts.models import ApiKey, Credential, MonthlyUsage, Plan, User
 from apps.core.admin import changelist_link
 
 
+class PasswordSetForm(AdminPasswordChangeForm):
+    """The admin's "set password" through the one password service, so it also
+    blacklists the user's refresh tokens (a compromised account's attacker is out)."""
+
+    def save(self, commit=True):
+        return services.user_set_password(user=self.user,
+                                          password=self.cleaned_data["password1"])
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    change_password_form = PasswordSetForm
     ordering = ["email"]
     list_display = ["email", "name", "plan", "is_staff", "is_active", "date_joined",
                     "last_login"]

@@ -200,10 +200,10 @@ def share_link_revoke(*, link: ShareLink) -> None:
 
 def share_link_open(token: str) -> ShareLink | None:
     """The usable link with this token (counted as a view), or None: unknown, revoked
-    and expired tokens look the same to the visitor."""
+    and expired tokens, and links of a deactivated account, look the same to the visitor."""
     now = timezone.now()
     link = (ShareLink.objects.usable(now).select_related("job")
-            .filter(token_hash=_share_hash(token)).first())
+            .filter(token_hash=_share_hash(token), job__owner__is_active=True).first())
     if link is not None:
         ShareLink.objects.filter(pk=link.pk).update(views=F("views") + 1, last_viewed_at=now)
     return link

@@ -19,6 +19,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
@@ -85,11 +87,15 @@ def dashboard(request):
         status = ""
     if query:
         analyses = analyses.filter(url__icontains=query)
+    # Read before the rows: the live dashboard replays what happens after it.
+    last_event_id = (JobEvent.objects.filter(job__owner=request.user).order_by("-id")
+                     .values_list("id", flat=True).first()) or 0
     page = Paginator(analyses, 25).get_page(request.GET.get("page"))
     rows = _rows(list(page))
-    filters = "&".join(f"{k}={v}" for k, v in (("status", status), ("q", query)) if v)
+    filters = urlencode({k: v for k, v in (("status", status), ("q", query)) if v})
     return render(request, "analyses/dashboard.html", {
         "jobs": page, "rows": rows, "status": status, "q": query, "filters": filters,
+        "last_event_id": last_event_id,
         "statuses": Status.choices, "has_any": bool(rows) or
         Job.objects.owned_by(request.user).exists()})
 
@@ -164,12 +170,25 @@ def _flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
         if name == "additional_details":
             flat.update(_flat_errors(value, prefix))
             continue
+        name = _FORM_NAMES.get(name, name)
         key = f"{prefix}{name}" if name != "non_field_errors" or not prefix else prefix[:-1]
-        if isinstance(value, dict):
+        if isinstance(value, dict) and all(isinstance(i, int) for i in value):
+            # A list field's errors by item index: the form shows them on the field.
+            flat[key] = [str(e) for item in value.values() for e in _messages(item)]
+        elif isinstance(value, dict):
             flat.update(_flat_errors(value, f"{key}_"))
         else:
             flat[key] = [str(e) for e in value]
     return flat
+
+
+_FORM_NAMES = {"accessibility_needs": "needs"}
+
+
+def _messages(value) -> list:
+    if isinstance(value, dict):
+        return [e for item in value.values() for e in _messages(item)]
+    return list(value)
 
 
 @login_required
@@ -207,14 +226,14 @@ def new_analysis(request):
 
 
 def _live_context(job: Job) -> dict:
-    """The status page's starting point. The counts and pages are read before the last
-    event id, so an event between the two is replayed rather than lost (counted twice at
-    worst until the report replaces the live view)."""
+    """The status page's starting point. The last event id is read before the counts and
+    pages, so a page stored between the reads is replayed rather than lost (counted twice
+    at worst until the report replaces the live view)."""
+    last = (JobEvent.objects.filter(job=job).order_by("-id").values_list("id", flat=True)
+            .first()) or 0
     counts = finding_counts(job)
     pages = list(Page.objects.filter(job=job).order_by("-id")
                  .values("id", "url", "status_code", "error", "fetch_ms")[:LIVE_PAGES])
-    last = (JobEvent.objects.filter(job=job).order_by("-id").values_list("id", flat=True)
-            .first()) or 0
     percent = 100 if job.status == Status.SUCCEEDED else (
         int(100 * job.pages_done / job.pages_total) if job.pages_total else 0)
     return {"counts": counts, "live_pages": pages, "last_event_id": last, "percent": percent}
@@ -258,7 +277,7 @@ def report_context(job: Job, params, *, base: str, shared: bool) -> dict:
     report = Report.objects.filter(job=job).first()
     scores = report.scores if report else {}
     findings, chosen = _finding_filters(job, params)
-    filters = "&".join(f"{k}={v}" for k, v in chosen.items() if v)
+    filters = urlencode({k: v for k, v in chosen.items() if v})
     reviews = list(PersonaReview.objects.filter(job=job).order_by("member"))
     page_choices = list(
         Finding.objects.filter(job=job, page__isnull=False).values("page_id", "page_url")
@@ -318,7 +337,8 @@ def _page_context(job: Job, page_id: int, *, base: str, shared: bool) -> dict:
     page = get_object_or_404(Page.objects.filter(job=job), pk=page_id)
     content = PageContent.objects.filter(page=page).only("markdown").first()
     return {"job": job, "page": page, "base": base, "shared": shared,
-            "findings": Finding.objects.filter(page=page).order_by("outcome", "severity", "id"),
+            "findings": Finding.objects.filter(page=page).annotate(rank=_SEVERITY_RANK)
+            .order_by("-outcome", "rank", "id"),
             "markdown": content.markdown if content else None,
             "facts": page.facts or {},
             "scores": _scores((page.facts or {}).get("scores"))}
@@ -396,9 +416,11 @@ def share_create(request, job_id):
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("job-detail", args=[job.pk]) + "#sharing")
-    return render(request, "analyses/share_created.html", {
+    response = render(request, "analyses/share_created.html", {
         "job": job, "link": link,
         "url": request.build_absolute_uri(reverse("share", args=[token]))})
+    add_never_cache_headers(response)  # the only page that ever shows the token
+    return response
 
 
 @login_required

@@ -8,7 +8,7 @@
   if (!table || !("WebSocket" in window)) return;
   var TERMINAL = ["succeeded", "failed", "cancelled"];
   var LABELS = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" };
-  var lastId = 0;
+  var lastId = parseInt(table.dataset.after || "0", 10);  // as the server rendered it
 
   function row(id) { return table.querySelector('tr[data-job-id="' + id + '"]'); }
 
@@ -42,8 +42,9 @@
     var tr = row(event.job);
     var d = event.data || {};
     if (!tr) {
-      if (!table.dataset.firstPage) return;  // older pages do not take new rows
-      refresh(null, event.job);
+      // A new analysis (its first status) joins the first page; nothing else is added.
+      var starting = event.type === "status" && (d.status === "queued" || d.status === "running");
+      if (table.dataset.firstPage && starting) refresh(null, event.job);
       return;
     }
     if (event.type === "status" && d.status) {
@@ -61,7 +62,7 @@
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var url = scheme + window.location.host + table.dataset.liveUrl + (lastId ? "?after=" + lastId : "");
+    var url = scheme + window.location.host + table.dataset.liveUrl + "?after=" + lastId;
     var socket = new WebSocket(url);
     socket.onmessage = function (message) { handle(JSON.parse(message.data)); };
     socket.onclose = function () { setTimeout(connect, 3000); };

@@ -85,7 +85,10 @@
     if (event.type === "status") {
       setStatus(d.status);
       if (d.stage) el("job-stage").textContent = d.stage;
-      if (TERMINAL.indexOf(d.status) !== -1) ended = true;
+      if (TERMINAL.indexOf(d.status) !== -1) {
+        ended = true;  // polling stops here: fetch the report now, not after "completed"
+        showReport();
+      }
     } else if (event.type === "progress") {
       setProgress(d.pages_done, d.pages_total);
       if (d.stage) el("job-stage").textContent = d.stage;

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.test import Client as PlainClient
 from django.urls import reverse
 from django.utils import timezone
 
@@ -516,3 +517,19 @@ def test_the_job_page_does_not_grow_with_its_events_and_findings(
     with django_assert_max_num_queries(13) as many:
         root_client.get(f"/admin/jobs/job/{job.pk}/change/")
     assert len(few) == len(many)
+
+
+def test_a_password_set_in_admin_ends_the_users_refresh_tokens(root_client, user):
+    issued = PlainClient().post("/api/v1/auth/token", {"email": user.email,
+                                                        "password": "correct horse battery"},
+                                content_type="application/json").json()["refresh"]
+    response = root_client.post(f"/admin/accounts/user/{user.pk}/password/",
+                                {"password1": "a brand new passphrase 7",
+                                 "password2": "a brand new passphrase 7",
+                                 "usable_password": "true"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a brand new passphrase 7")
+    refused = PlainClient().post("/api/v1/auth/token/refresh", {"refresh": issued},
+                                 content_type="application/json")
+    assert refused.status_code == 401

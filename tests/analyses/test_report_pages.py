@@ -320,3 +320,47 @@ def test_the_report_lists_a_rule_help_link(browser, user):
     FindingFactory(job=job, help_url="https://dequeuniversity.com/rules/axe/4.10/image-alt")
     html = browser.get(f"/analyses/{job.pk}").content.decode()
     assert 'href="https://dequeuniversity.com/rules/axe/4.10/image-alt"' in html
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_every_refused_field_of_the_form_is_marked(browser, site):
+    response = browser.post("/analyses/new", {
+        "url": site.url, "include": "x" * 501, "kind": "single", **PERSONA,
+        "persona_context": "y" * 1001})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Ensure this field has no more than 500 characters." in html
+    assert "Ensure this field has no more than 1000 characters." in html
+
+
+def test_a_page_lists_its_most_severe_findings_first(browser, user):
+    job = JobFactory(owner=user, status=Status.SUCCEEDED)
+    page = PageFactory(job=job)
+    for severity, outcome in (("minor", "violation"), ("serious", "needs_review"),
+                              ("serious", "violation"), ("critical", "violation")):
+        FindingFactory(job=job, page=page, severity=severity, outcome=outcome)
+    findings = browser.get(f"/analyses/{job.pk}/pages/{page.pk}").context["findings"]
+    assert [(f.severity, f.outcome) for f in findings] == [
+        ("critical", "violation"), ("serious", "violation"), ("minor", "violation"),
+        ("serious", "needs_review")]
+
+
+def test_dashboard_pages_keep_a_search_with_special_characters(browser, user):
+    for n in range(26):
+        JobFactory(owner=user, url=f"http://a.example/?x=1&y={n}")
+    html = browser.get("/", {"q": "x=1&y"}).content.decode()
+    assert "page=2&q=x%3D1%26y" in html
+
+
+def test_a_deactivated_owners_share_links_stop_working(browser, audited, user):
+    url = _share(browser, audited)
+    user.is_active = False
+    user.save()
+    assert Client().get(url).status_code == 404
+
+
+def test_the_page_showing_a_new_share_link_is_not_cached(browser, audited):
+    response = browser.post(f"/analyses/{audited.pk}/share")
+    assert "no-store" in response["Cache-Control"]
