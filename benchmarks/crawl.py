@@ -36,6 +36,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -411,6 +412,49 @@ def _bare_crawl(start: str, concurrency: int, max_pages: int) -> None:
            **_usage()})
 
 
+# --------------------------------------------------------------------------- Scrapy
+
+
+def _scrapy_crawl(start: str, max_pages: int) -> None:
+    """The peer most Python users would reach for: Scrapy's bare crawl of the same site,
+    16 concurrent requests, its LinkExtractor plus one XPath per page; no analysis and
+    nothing stored (needs the optional `bench` dependencies: pip install -e '.[bench]')."""
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.linkextractors import LinkExtractor
+
+    parts = urlsplit(start)
+    origin = f"{parts.scheme}://{parts.netloc}/"
+    counted = {"pages": 0, "bytes": 0, "errors": 0}
+
+    class SiteSpider(scrapy.Spider):
+        name = "bench"
+        start_urls = [start]
+        # allow_domains compares host:port with the domain: an origin prefix instead.
+        links = LinkExtractor(allow=[rf"^{re.escape(origin)}"])
+
+        def parse(self, response):
+            counted["pages"] += 1
+            counted["bytes"] += len(response.body)
+            counted["errors"] += response.status != 200
+            response.xpath("//title/text()").get()
+            for link in self.links.extract_links(response):
+                yield response.follow(link, callback=self.parse)
+
+    process = CrawlerProcess(settings={
+        "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+        "CLOSESPIDER_PAGECOUNT": max_pages, "ROBOTSTXT_OBEY": False, "LOG_LEVEL": "ERROR",
+        "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False, "RETRY_ENABLED": False,
+        "HTTPCACHE_ENABLED": False, "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+    })
+    process.crawl(SiteSpider)
+    started = time.perf_counter()
+    process.start()
+    wall = time.perf_counter() - started
+    _emit({"pages": min(counted["pages"], max_pages), "errors": counted["errors"],
+           "bytes": counted["bytes"], "wall_s": round(wall, 3), **_usage()})
+
+
 # --------------------------------------------------------------------------- Sitelens
 
 
@@ -626,7 +670,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each crawl this many times (alternating) and report the "
                              "median run; useful on a shared, noisy machine")
-    parser.add_argument("--only", choices=("bare", "sitelens"), default=None,
+    parser.add_argument("--peers", default="bare",
+                        help="comma-separated peers run beside Sitelens: bare, scrapy")
+    parser.add_argument("--only", choices=("bare", "scrapy", "sitelens"), default=None,
                         help="run only one of the two crawls")
     parser.add_argument("--profile", default="",
                         help="write a cProfile of the Sitelens main thread to this file")
@@ -634,7 +680,7 @@ def main() -> None:
                         help="keep the temp dir and the PostgreSQL database")
     parser.add_argument("--json", default="", help="also write all figures to this file")
     # Internal: the subprocesses.
-    parser.add_argument("--child", choices=("serve", "bare", "migrate", "sitelens"),
+    parser.add_argument("--child", choices=("serve", "bare", "scrapy", "migrate", "sitelens"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--site-dir", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -645,6 +691,9 @@ def main() -> None:
         return
     if args.child == "bare":
         _bare_crawl(args.url, args.concurrency, args.pages)
+        return
+    if args.child == "scrapy":
+        _scrapy_crawl(args.url, args.pages)
         return
     if args.child == "migrate":
         _migrate()
@@ -689,7 +738,7 @@ def main() -> None:
 
         runs: dict[str, list[dict]] = {}
         for n in range(args.repeat):
-            for kind in ("bare", "sitelens"):
+            for kind in (*[p.strip() for p in args.peers.split(",") if p.strip()], "sitelens"):
                 if args.only and args.only != kind:
                     continue
                 if kind == "sitelens" and is_pg:
@@ -731,11 +780,16 @@ def main() -> None:
                       f" {r['loadavg_1m_before']:>5.2f}")
         if args.repeat > 1:
             print("(* = median run by pages/s; load = 1-minute load average before the run)")
-        if len(results) == 2:
+        if "bare" in results and "sitelens" in results:
             ratio = results["bare"]["pages_per_s"] / results["sitelens"]["pages_per_s"]
             report["ratio_bare_over_sitelens"] = round(ratio, 2)
             print(f"\nratio: the bare crawler is {ratio:.2f}x faster "
                   f"(Sitelens runs at {100 / ratio:.1f}% of its speed)")
+        if "scrapy" in results and "sitelens" in results:
+            ratio = results["sitelens"]["pages_per_s"] / results["scrapy"]["pages_per_s"]
+            report["ratio_sitelens_over_scrapy"] = round(ratio, 2)
+            print(f"ratio: Sitelens's full audit runs at {ratio:.2f}x Scrapy's bare crawl "
+                  "(target >= 1.5)")
         if "sitelens" in results:
             r = results["sitelens"]
             print(f"\nSitelens ({report['database']}): status {r['status']}, {r['pages']} pages, "
