@@ -7,7 +7,7 @@ import os
 import socket
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
@@ -111,6 +111,23 @@ def other_api(other_user) -> APIClient:
 @pytest.fixture
 def anon_api() -> APIClient:
     return APIClient()
+
+
+def _logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def browser(user) -> Client:
+    """The pages as `user` sees them (a session, as in a browser)."""
+    return _logged_in(user)
+
+
+@pytest.fixture
+def other_browser(other_user) -> Client:
+    return _logged_in(other_user)
 
 
 @pytest.fixture

@@ -21,13 +21,6 @@ PERSONA = {"persona_role": "Shop owner", "persona_experience_level": "novice",
            "persona_primary_goal": "compare prices", "persona_device": "mobile"}
 
 
-@pytest.fixture
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _analyse(browser, capture, url, **fields) -> Job:
     before = set(Job.objects.values_list("pk", flat=True))
     with capture(execute=True):

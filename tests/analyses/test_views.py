@@ -1,19 +1,11 @@
 """Server-rendered pages: log in, dashboard, submit, status/result page."""
 
 import pytest
-from django.test import Client
 
 from apps.jobs.models import Job, Page, Status
 from tests.factories import FindingFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(client):

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
-from django.test import Client
 from django.utils import timezone
 
 from apps.exports import services
@@ -14,20 +13,6 @@ from apps.jobs.models import Status
 from tests.factories import JobFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def other_browser(other_user) -> Client:
-    client = Client()
-    client.force_login(other_user)
-    return client
 
 
 @pytest.fixture

@@ -21,20 +21,6 @@ SECRET_BOX = re.compile(r'<code class="secret" id="new-secret">(whsec_[^<]+)</co
 
 
 @pytest.fixture
-def browser(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def other_browser(other_user) -> Client:
-    client = Client()
-    client.force_login(other_user)
-    return client
-
-
-@pytest.fixture
 def receiver(settings):
     with LocalHTTPServer() as server:
         settings.SITELENS_ALLOWED_TARGETS = server.authority
