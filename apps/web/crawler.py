@@ -21,8 +21,15 @@ analyzers and stores them. Design points, and why:
 * **The caller keeps a pulse.** `on_idle` is called from the crawling thread at
   least every half second while it waits for fetches, and between sitemap files,
   so a job runner can write its heartbeat during long waits (a slow site, a slow
-  redirect chain, ten sitemap files). It may raise to abort the crawl; the
-  exception leaves `crawl()`.
+  redirect chain, ten sitemap files), and while a host's Retry-After or
+  Crawl-delay keeps the crawling thread itself waiting (robots.txt, sitemaps). It may
+  raise to abort the crawl; the exception leaves `crawl()`.
+* **Politeness, and saying when it slowed** (:mod:`apps.web.politeness`): every request
+  (pages, redirect hops, robots.txt, sitemaps) waits for its host's slot; a 429 or 503
+  holds the host for its Retry-After and is retried a bounded number of times, and a
+  page that keeps answering so is yielded with that status. Each slowdown (a hold, a
+  backoff, a Crawl-delay wider than `delay_ms`) is passed to `on_slowed` as a
+  `Slowdown`, from the crawling thread, before the next page is yielded.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from apps.web.charset import decode_html
 from apps.web.directives import SEARCH_ENGINE_BOTS, RobotsDirectives
@@ -46,6 +53,14 @@ from apps.web.frontier import (
     QueueItem,
 )
 from apps.web.http.errors import FetchError
+from apps.web.politeness import (
+    MAX_CRAWL_DELAY_S,
+    MAX_RETRIES,
+    RETRY_STATUSES,
+    HostThrottle,
+    Slowdown,
+    host_of,
+)
 from apps.web.robots import HttpClient, RobotsPolicy, fetch_robots, product_token
 from apps.web.sitemap import SitemapResult, collect_sitemap_urls
 from apps.web.types import (
@@ -58,9 +73,15 @@ from apps.web.types import (
 )
 from apps.web.urls import header_text, normalize_url, origin
 
-__all__ = ["CrawlStopped", "Crawler", "DonePage", "HostThrottle"]
+__all__ = [
+    "MAX_CRAWL_DELAY_S",
+    "CrawlStopped",
+    "Crawler",
+    "DonePage",
+    "HostThrottle",
+    "Slowdown",
+]
 
-MAX_CRAWL_DELAY_S = 10.0  # a robots.txt Crawl-delay above this would make crawls useless
 INVALID_REDIRECT = "invalid-redirect"
 _WAKE_INTERVAL_S = 0.5  # upper bound on how long the main loop sleeps without re-checking
 
@@ -99,55 +120,16 @@ class DonePage:
         )
 
 
-class HostThrottle:
-    """Minimum gap between the *starts* of two requests to the same host.
-
-    Each caller reserves the next free slot for its host under a lock, then sleeps
-    outside it, so concurrent workers queue up politely instead of bursting.
-    The sleep is the stop event's wait, so stop() interrupts it.
-    """
+class _PoliteClient:
+    """Wraps the HTTP client: every request waits for its host's slot and honours stop();
+    a 429/503 holds the host and is retried (bounded), each time reported to `notify`."""
 
     def __init__(
-        self,
-        default_gap_s: float,
-        *,
-        stop_event: threading.Event,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], bool] | None = None,
+        self, client: HttpClient, throttle: HostThrottle, notify: Callable[[Slowdown], None]
     ) -> None:
-        self.default_gap_s = max(0.0, default_gap_s)
-        self._stop = stop_event
-        self._clock = clock
-        self._sleep = sleep or stop_event.wait  # returns True when interrupted by stop()
-        self._gaps: dict[str, float] = {}
-        self._next_start: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def set_gap(self, host: str, seconds: float) -> None:
-        with self._lock:
-            self._gaps[host] = max(0.0, seconds)
-
-    def gap(self, host: str) -> float:
-        return self._gaps.get(host, self.default_gap_s)
-
-    def wait(self, host: str) -> bool:
-        """Block until a request to `host` may start; False if the crawl was stopped."""
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next_start.get(host, now))
-            self._next_start[host] = slot + self.gap(host)
-        delay = slot - now
-        if delay > 0 and self._sleep(delay):
-            return False
-        return not self._stop.is_set()
-
-
-class _PoliteClient:
-    """Wraps the HTTP client: every request waits for its host's slot and honours stop()."""
-
-    def __init__(self, client: HttpClient, throttle: HostThrottle) -> None:
         self._client = client
         self._throttle = throttle
+        self._notify = notify
 
     def get(
         self,
@@ -157,9 +139,27 @@ class _PoliteClient:
         follow_redirects: bool = True,
         auth: object = None,
     ) -> FetchResult:
-        if not self._throttle.wait(urlsplit(url).netloc.lower()):
-            raise CrawlStopped()
-        return self._client.get(url, headers=headers, follow_redirects=follow_redirects, auth=auth)
+        host = host_of(url)
+        for attempt in range(MAX_RETRIES + 1):
+            if not self._throttle.wait(host):
+                raise CrawlStopped()
+            result = self._client.get(
+                url, headers=headers, follow_redirects=follow_redirects, auth=auth
+            )
+            if result.status not in RETRY_STATUSES:
+                break
+            # The answer's host, which a followed redirect (robots.txt, sitemaps) may
+            # have changed; the retry starts at the requested host, so it waits too.
+            answered_by = host_of(result.final_url or url)
+            slowdown = self._throttle.refused(
+                answered_by, result.status, result.headers.get("retry-after"), attempt
+            )
+            if answered_by != host:
+                self._throttle.hold(host, slowdown.seconds)
+            self._notify(slowdown)
+            if not slowdown.retry:
+                break
+        return result
 
 
 @dataclass
@@ -184,7 +184,7 @@ class Crawler:
 
     Readable while and after crawling (for logs): `robots` (the site's policy),
     `sitemap` / `sitemap_urls`, `skipped` / `skipped_counts`, `site_origin`,
-    `pages_attempted`.
+    `pages_attempted`, `slowdown_counts`.
     """
 
     def __init__(
@@ -195,6 +195,7 @@ class Crawler:
         *,
         done: Iterable[DonePage] = (),
         on_idle: Callable[[], None] | None = None,
+        on_slowed: Callable[[Slowdown], None] | None = None,
     ) -> None:
         start = normalize_url(start_url)
         if start is None:
@@ -212,17 +213,23 @@ class Crawler:
         self.robots_policies: dict[str, RobotsPolicy] = {}  # origin -> policy
         self.sitemap: SitemapResult | None = None
         self.pages_attempted = 0  # fetched (or failed) in this run; done pages excluded
+        self.slowdown_counts: Counter[str] = Counter()  # Slowdown.reason -> times reported
 
         self._token = product_token(options.user_agent)
         self._max_redirects = int(getattr(client, "max_redirects", MAX_REDIRECTS))
         self._stop = threading.Event()
         self._wake = threading.Event()
-        self._throttle = HostThrottle(options.delay_ms / 1000.0, stop_event=self._stop)
-        self._http = _PoliteClient(client, self._throttle)
+        self._throttle = HostThrottle(
+            options.delay_ms / 1000.0, stop_event=self._stop, sleep=self._pause
+        )
+        self._slowdowns: deque[Slowdown] = deque()  # appended by any thread, read by ours
+        self._http = _PoliteClient(client, self._throttle, self._slowdowns.append)
         self._robots_lock = threading.Lock()
         self._covered: set[str] = set()  # reached inside an already processed redirect chain
         self._started = False
         self._on_idle = on_idle or (lambda: None)
+        self._on_slowed = on_slowed or (lambda _slowdown: None)
+        self._crawl_thread: int | None = None  # the thread iterating crawl()
 
     # -- what the caller reads ---------------------------------------------------------
 
@@ -259,6 +266,7 @@ class Crawler:
         if self._started:
             raise RuntimeError("a Crawler can run only once")
         self._started = True
+        self._crawl_thread = threading.get_ident()
         executor = ThreadPoolExecutor(
             max_workers=max(1, self.options.concurrency), thread_name_prefix="crawler"
         )
@@ -340,11 +348,13 @@ class Crawler:
             )
             if self._stop.is_set():
                 return
+            self._announce_slowdowns()
             yield page
             if slot.item.source == "start" and not self._stop.is_set():
                 self._add_sitemap_urls()
 
         if not self._stop.is_set():
+            self._announce_slowdowns()
             for item in self.frontier.drain():
                 if item.url not in self.done_pages:  # stored pages are not "skipped"
                     self.frontier.record_skip(item.url, MAX_PAGES)
@@ -357,8 +367,30 @@ class Crawler:
                 return True
             if self._stop.is_set():
                 return False
+            self._announce_slowdowns()
             self._on_idle()
             self._wake.wait(_WAKE_INTERVAL_S)
+
+    def _pause(self, seconds: float) -> bool:
+        """The throttle's sleep; True when stop() cut it short. On the crawling thread
+        (robots.txt, sitemaps) it wakes every half second to report slowdowns and call
+        `on_idle`, so a long Retry-After does not silence the caller's heartbeat."""
+        if threading.get_ident() != self._crawl_thread:
+            return self._stop.wait(seconds)
+        end = time.monotonic() + seconds
+        while (remaining := end - time.monotonic()) > 0:
+            if self._stop.wait(min(remaining, _WAKE_INTERVAL_S)):
+                return True
+            self._announce_slowdowns()
+            self._on_idle()
+        return self._stop.is_set()
+
+    def _announce_slowdowns(self) -> None:
+        """Pass the slowdowns reported so far to `on_slowed` (crawling thread only)."""
+        while self._slowdowns:
+            slowdown = self._slowdowns.popleft()
+            self.slowdown_counts[slowdown.reason] += 1
+            self._on_slowed(slowdown)
 
     def _process(
         self, item: QueueItem, *, final_url: str, hop_urls: Sequence[str], links: Sequence[str]
@@ -407,10 +439,18 @@ class Crawler:
                 policy = fetch_robots(self._http, site_origin, self.options.user_agent)
                 self.robots_policies[site_origin] = policy
                 if self.options.respect_robots and policy.crawl_delay:
-                    host = urlsplit(site_origin).netloc.lower()
-                    delay = min(policy.crawl_delay, MAX_CRAWL_DELAY_S)
-                    self._throttle.set_gap(host, max(self._throttle.default_gap_s, delay))
+                    self._apply_crawl_delay(host_of(site_origin), policy.crawl_delay)
             return policy
+
+    def _apply_crawl_delay(self, host: str, asked: float) -> None:
+        delay = min(asked, MAX_CRAWL_DELAY_S)
+        requested = self._throttle.default_gap_s
+        self._throttle.set_gap(host, max(requested, delay))
+        if delay > requested:
+            self._slowdowns.append(Slowdown(
+                host=host, reason="crawl-delay", seconds=delay, asked_s=asked,
+                capped=asked > MAX_CRAWL_DELAY_S, requested_gap_s=requested,
+            ))
 
     # -- worker side ---------------------------------------------------------------------
 

@@ -80,7 +80,9 @@ class CrawlOptions:
     use_sitemap: bool = True
     user_agent: str = "SitelensBot/0.1 (+https://github.com/sitelens/sitelens)"
     concurrency: int = 4  # pages in flight at once
-    delay_ms: int = 0  # minimum gap between two requests to the same host
+    # Minimum gap between the starts of two requests to the same host; a robots.txt
+    # Crawl-delay or a 429 may widen it, never narrow it (apps.web.politeness).
+    delay_ms: int = 0
 
 
 PageSource = Literal["start", "link", "sitemap", "redirect"]

@@ -29,11 +29,13 @@ from apps.analyses.pipeline import store
 from apps.analyses.pipeline.personas import review_personas
 from apps.core.errors import ServiceError
 from apps.core.outbound import guarded_client, target_check
+from apps.jobs.models import EventType
 from apps.jobs.runner import RunContext
 from apps.web.crawler import Crawler
 from apps.web.credentials import CredentialedClient, OriginCredential
 from apps.web.http.errors import UNREACHABLE_CODES
 from apps.web.linkcheck import LinkStatus, check_urls
+from apps.web.politeness import Slowdown
 from apps.web.types import CrawledPage
 from apps.web.urls import origin
 
@@ -127,7 +129,8 @@ def crawl(run: AuditRun) -> None:
     with guarded_client(user_agent=crawl_options.user_agent) as client:
         crawler = run.crawler = Crawler(ctx.job.url, crawl_options,
                                         CredentialedClient(client, run.credential),
-                                        done=done, on_idle=ctx.tick)
+                                        done=done, on_idle=ctx.tick,
+                                        on_slowed=SlowdownLog(ctx))
         pages = crawler.crawl()
         pool = _content_pool(options)
         # Pages whose content a worker process is extracting; the oldest is judged and
@@ -153,6 +156,31 @@ def crawl(run: AuditRun) -> None:
             pages.close()
     _log_crawl_summary(run)
     _fail_if_nothing_crawled(run)
+
+
+class SlowdownLog:
+    """The crawler's `on_slowed`: each time the crawl went slower than its options asked
+    (a 429/503 Retry-After or backoff, a robots.txt Crawl-delay) is a line of the job's
+    log, with the slowdown as data. Only the first `limit` are written: a site that
+    refuses every page would otherwise fill the log. The line names the host, never a
+    URL (whose query may carry a secret)."""
+
+    limit = 20
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.count = 0
+
+    def __call__(self, slowdown: Slowdown) -> None:
+        self.count += 1
+        if self.count > self.limit:
+            return
+        message = f"Crawl slowed: {slowdown.describe()}"
+        if self.count == self.limit:
+            message += " Further slowdowns are not logged."
+        level = "info" if slowdown.reason == "crawl-delay" else "warning"
+        self.ctx.emit(EventType.LOG, {"message": message, "level": level,
+                                      "slowed": slowdown.as_dict()})
 
 
 def _content_pool(options: AnalysisOptions):
