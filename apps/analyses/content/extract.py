@@ -76,24 +76,25 @@ def extract_main(document: HtmlDocument | None) -> MainContent:
     rich = _extract(tree, document.url, rich=True)
     if plain is None and rich is None:
         return EMPTY
-    rich_texts = _plain_texts(rich) if rich is not None else None
-    if rich_texts is None:
-        body, (text, prose) = plain, _plain_texts(plain)
+    if rich is None:
+        body, (text, flat) = plain, _plain_text(plain)
     elif plain is None:
-        body, (text, prose) = rich, rich_texts
+        body, (text, flat) = rich, _plain_text(rich)
     else:
-        plain_texts = _plain_texts(plain)
-        keep_rich = _keeps(rich_texts[0], plain_texts[0])
-        body, (text, prose) = (rich, rich_texts) if keep_rich else (plain, plain_texts)
-    return MainContent(markdown=_markdown(body), text=text, prose=prose)
+        rich_text, plain_text = _plain_text(rich), _plain_text(plain)
+        keep_rich = _keeps(rich_text[0], plain_text[0])
+        body, (text, flat) = (rich, rich_text) if keep_rich else (plain, plain_text)
+    return MainContent(markdown=_markdown(body), text=text, prose=_prose(flat))
 
 
 AGREEMENT = 0.02  # share of the plain pass's words the rich pass may lack
 
 
 def _extract(tree: etree._Element, url: str, *, rich: bool) -> etree._Element | None:
+    # "txt", not "python": the python format also writes the body out as text, which
+    # is not used here (the body is); the body is the same for both.
     result = trafilatura.bare_extraction(
-        tree, url=url, output_format="python", include_comments=False, include_tables=True,
+        tree, url=url, output_format="txt", include_comments=False, include_tables=True,
         include_images=rich, include_links=rich, include_formatting=True, with_metadata=False,
         deduplicate=False,
     )
@@ -103,17 +104,22 @@ def _extract(tree: etree._Element, url: str, *, rich: bool) -> etree._Element | 
     return body
 
 
-def _plain_texts(body: etree._Element) -> tuple[str, str]:
-    """The text of an extraction, and its prose (no code blocks, no tables)."""
+def _plain_text(body: etree._Element) -> tuple[str, etree._Element]:
+    """The text of an extraction, and the text-only copy of its tree it was read from."""
     plain = copy.deepcopy(body)
     etree.strip_tags(plain, "ref")  # link texts stay, targets go
     for graphic in list(plain.iter("graphic")):
         _remove_keeping_tail(graphic)
-    text = xmltotxt(copy.deepcopy(plain), include_formatting=False).strip()
+    return xmltotxt(copy.deepcopy(plain), include_formatting=False).strip(), plain
+
+
+def _prose(plain: etree._Element) -> str:
+    """The prose of a text-only extraction tree: its text without code blocks or tables
+    (computed only for the pass that is kept)."""
     for block in [el for el in plain.iter("code", "table") if el.getparent() is not None
                   and el.getparent().tag not in ("p", "item", "cell", "hi", "head", "quote")]:
         _remove_keeping_tail(block)
-    return text, xmltotxt(plain, include_formatting=False).strip()
+    return xmltotxt(plain, include_formatting=False).strip()
 
 
 def _keeps(candidate: str, reference: str) -> bool:

@@ -117,6 +117,15 @@ def measure_page(page, content) -> ContentMetrics:
 LANGUAGE_SAMPLE_CHARS = 5000  # langid's accuracy is flat long before this (Lui & Baldwin 2012)
 
 
+def warm() -> None:
+    """Load what the measures load lazily: py3langid's model (about 70 MiB of arrays)
+    and the readability languages' hyphenation patterns. A process that forks workers
+    calls it first, so they share one copy instead of each loading its own."""
+    detect_language("warm up the language model")
+    for lang in FLESCH:
+        _hyphenator(lang)
+
+
 def detect_language(text: str) -> str | None:
     """The language of the first LANGUAGE_SAMPLE_CHARS characters: its cost grows with
     the text, its answer does not (it took 13 % of a page's analysis at 20 000)."""

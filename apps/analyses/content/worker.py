@@ -12,9 +12,11 @@ A tree cannot be pickled; the worker parses the same text with the same parser
 (a test compares both ways on every page of the test site). What comes back is small:
 the Markdown, the texts and the measures.
 
-The pool is started once per process and kept (its processes import trafilatura and
-py3langid once); it uses the `forkserver` start method, so its processes start from a
-clean interpreter: no inherited database connection, thread or lock. A pool that
+The pool is started once per process and kept; it uses the `forkserver` start
+method, so its processes start from a clean interpreter: no inherited database
+connection, thread or lock. The fork server loads trafilatura and the measures' models
+once (`apps.analyses.content.preload`) and the workers are forked from it, sharing those
+pages instead of each loading its own copy (about 70 MiB each for py3langid's model). A pool that
 breaks (a worker killed) is replaced on the next use, and the pages in flight are
 extracted in-process instead.
 """
@@ -56,7 +58,7 @@ class ContentPool:
 
     def __init__(self, processes: int):
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload(["apps.analyses.content.preload"])
         self.processes = processes
         self.executor = ProcessPoolExecutor(processes, mp_context=context)
         self.executor.submit(_ready)  # start the workers now, not under the first page

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-import weasyprint
-
 from apps.analyses.outputs import Output
 from apps.exports.formats import html
 
@@ -19,6 +17,11 @@ def _refuse(url: str, *args, **kwargs):
 
 
 def write(job, stream: BinaryIO) -> None:
+    # Imported here, not at module level: WeasyPrint and its font stack cost about
+    # 46 MiB in every process that loads Django (web, worker), and only an export
+    # build of a PDF uses it.
+    import weasyprint
+
     document = weasyprint.HTML(string=html.render(job), url_fetcher=_refuse)
     document.write_pdf(target=stream)
 

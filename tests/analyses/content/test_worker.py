@@ -12,6 +12,7 @@ from apps.analyses.models import Finding, PageContent
 from apps.jobs.models import Page, Status
 from apps.web.document import HtmlDocument
 from tests.support.analyses import create_analysis, run
+from tests.support.pool_probe import models_loaded
 from tests.support.rule_fixtures import all_fixtures
 from tests.support.testsite import TestSite
 
@@ -27,6 +28,13 @@ def test_the_pool_extracts_what_this_process_extracts():
     futures = [pool.submit(document) for document in documents]
     for document, future in zip(documents, futures, strict=True):
         assert future.result(timeout=60) == content_of(document), document.url
+
+
+def test_workers_start_with_the_models_the_fork_server_loaded():
+    # A fresh pool (its workers never ran a page): the model is loaded once in the fork
+    # server and shared, not loaded by each worker on its first page.
+    pool = shared_pool(3)
+    assert all(pool.executor.submit(models_loaded).result(timeout=60) for _ in range(6))
 
 
 def test_a_dead_worker_is_replaced_and_its_page_extracted_here():

@@ -1,0 +1,9 @@
+"""Functions a content worker runs in tests (this module imports no Django, so a
+worker process can unpickle them)."""
+
+import py3langid.langid
+
+
+def models_loaded() -> bool:
+    """Whether the language model is already loaded in this process."""
+    return py3langid.langid.IDENTIFIER is not None
