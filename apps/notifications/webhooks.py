@@ -34,7 +34,6 @@ import random
 import secrets as random_secrets
 import time
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -56,6 +55,7 @@ from apps.notifications.models import (
 )
 from apps.web.http.client import GuardedClient
 from apps.web.http.errors import FetchError
+from apps.web.politeness import parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -280,15 +280,10 @@ def _ms(started: float) -> int:
 
 
 def _retry_after(headers: dict) -> int | None:
-    """Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3)."""
-    value = (headers.get("retry-after") or "").strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(int((when - timezone.now()).total_seconds()), 0) if when.tzinfo else None
+    """Retry-After in whole seconds, from delay-seconds or an HTTP date (RFC 9110
+    §10.2.3), read as the crawler reads it."""
+    seconds = parse_retry_after(headers.get("retry-after"))
+    return None if seconds is None else int(seconds)
 
 
 def send(delivery_id: int, lease: datetime | None = None) -> str:

@@ -119,6 +119,18 @@ def test_retry_after_as_an_http_date_is_honoured(api, receiver, endpoint,
     assert timedelta(minutes=118) < wait < timedelta(minutes=121)
 
 
+def test_a_retry_after_of_non_ascii_digits_is_ignored_not_a_crash(
+        api, receiver, endpoint, django_capture_on_commit_callbacks):
+    # "²" passes str.isdigit() but int() refuses it: the retry keeps its own (short,
+    # inline) schedule and the delivery goes through.
+    receiver.answers = [Reply(503, "later", {"Retry-After": "\u00b2"})]
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(f"/api/v1/webhooks/{endpoint.pk}/test")
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "succeeded"
+    assert [a.status_code for a in delivery.attempt_log.all()] == [503, 204]
+
+
 def test_410_disables_the_endpoint_and_tells_its_owner(api, user, receiver, endpoint,
                                                        django_capture_on_commit_callbacks):
     receiver.answers = [Reply(410, "gone")]

@@ -18,7 +18,7 @@ def _refuse(url: str, *args, **kwargs):
 
 def write(job, stream: BinaryIO) -> None:
     # Imported here, not at module level: WeasyPrint and its font stack cost about
-    # 46 MiB in every process that loads Django (web, worker), and only an export
+    # 23 MiB in every process that loads Django (web, worker), and only an export
     # build of a PDF uses it.
     import weasyprint
 
