@@ -298,6 +298,103 @@ def _serve_threading(directory: Path) -> None:
     server.serve_forever()
 
 
+_NGINX_CONF = """\
+worker_processes 1;
+{user}
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    types {{ text/html html; text/plain txt; }}
+    default_type application/octet-stream;
+    charset utf-8;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 65;
+    keepalive_requests 100000;
+    open_file_cache max=20000 inactive=60s;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        index index.html;
+    }}
+}}
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class NginxProcess:
+    """nginx (the Debian package) serving the site's files: one worker process,
+    keep-alive, sendfile, no access log."""
+
+    def __init__(self, directory: Path) -> None:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.tmp = Path(tempfile.mkdtemp(prefix="sitelens-nginx-"))
+        self.port = _free_port()
+        conf = self.tmp / "nginx.conf"
+        conf.write_text(_NGINX_CONF.format(
+            user="user root;" if os.geteuid() == 0 else "", tmp=self.tmp, port=self.port,
+            root=directory))
+        self.proc = subprocess.Popen([nginx, "-e", str(self.tmp / "nginx-error.log"),
+                                      "-c", str(conf), "-g", "daemon off;"])
+        deadline = time.monotonic() + 10
+        while not _accepts(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("nginx did not start: "
+                                   + (self.tmp / "nginx-error.log").read_text()[-500:])
+            time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def cpu_seconds(self) -> float:
+        """The master's and its workers' CPU."""
+        pids = [self.proc.pid]
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+            pids += [int(pid) for pid in children.split()]
+        except OSError:
+            pass
+        return sum(_proc_cpu_seconds(pid) or 0.0 for pid in pids)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _accepts(port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def start_server(directory: Path, kind: str):
+    return NginxProcess(directory) if kind == "nginx" else ServerProcess(directory, kind)
+
+
 class ServerProcess:
     def __init__(self, directory: Path, kind: str) -> None:
         self.proc = subprocess.Popen(
@@ -354,6 +451,42 @@ def _current_rss_mib() -> float | None:
     except OSError:
         pass
     return None
+
+
+def _proc_memory_mib(pid: int) -> dict:
+    """A process's peak RSS (VmHWM) and its proportional share now (Pss), in MiB."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                out[line.split(":")[0]] = round(int(line.split()[1]) / 1024, 1)
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                out["Pss"] = round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
+def _content_worker_memory() -> list[dict]:
+    """The content worker processes' memory at the end of the run (benchmark-only
+    look at the pool's private process table)."""
+    from apps.analyses.content import worker
+
+    pool = worker._pool
+    if pool is None:
+        return []
+    pids = list(getattr(pool.executor, "_processes", {}) or {})
+    out = [{"pid": pid, "role": "worker", **_proc_memory_mib(pid)} for pid in pids]
+    try:  # the fork server the workers were forked from (it holds the shared pages)
+        status = Path(f"/proc/{pids[0]}/status").read_text()
+        parent = int(next(line.split()[1] for line in status.splitlines()
+                          if line.startswith("PPid:")))
+        if parent != os.getpid():
+            out.append({"pid": parent, "role": "fork server", **_proc_memory_mib(parent)})
+    except (IndexError, OSError, StopIteration, ValueError):
+        pass
+    return out
 
 
 def _emit(result: dict) -> None:
@@ -458,6 +591,35 @@ def _scrapy_crawl(start: str, max_pages: int) -> None:
 # --------------------------------------------------------------------------- Sitelens
 
 
+def _crawler_alone(start: str, concurrency: int, max_pages: int) -> None:
+    """Sitelens's crawler with nothing after it: the guarded client (address checks,
+    size and time limits, decompression), robots.txt, the sitemap probe, the frontier,
+    the per-host politeness gap, charset decoding and the one HTML5 tree per page,
+    exactly as an audit builds them (`AnalysisOptions.crawl_options()`); no rules,
+    no content extraction, nothing stored."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    import django
+
+    django.setup()
+    from apps.analyses.options import AnalysisOptions
+    from apps.core.outbound import guarded_client
+    from apps.web.crawler import Crawler
+
+    options = AnalysisOptions(max_pages=max_pages, max_depth=20,
+                              concurrency=concurrency).crawl_options()
+    pages = errors = size = 0
+    started = time.perf_counter()
+    with guarded_client(user_agent=options.user_agent) as client:
+        for page in Crawler(start, options, client).crawl():
+            pages += 1
+            size += page.size_bytes
+            errors += page.status != 200 or page.document is None
+    wall = time.perf_counter() - started
+    _emit({"pages": pages, "errors": errors, "bytes": size, "wall_s": round(wall, 3),
+           **_usage()})
+
+
 def _migrate() -> None:
     """Its own process, like `manage.py migrate` before a worker starts: loading every
     migration state costs ~10 MiB that would otherwise show in the crawl's peak RSS."""
@@ -551,6 +713,7 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         profiler.disable()
         profiler.dump_stats(profile)
 
+    workers = _content_worker_memory()
     job = Job.objects.get(pk=job.pk)
     pages = Page.objects.filter(job=job).count()
     tail = started + wall - marks["last_page"] if marks["last_page"] else 0.0
@@ -577,6 +740,8 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         "job_run_cpu_s": round(job_cpu, 2),
         "rss_before_job_mib": rss_before,
         "pages_per_s_by_tenth": by_tenth,
+        "content_workers": workers,
+        "own_memory": _proc_memory_mib(os.getpid()),
         "db_backend_cpu_s": (round(backend_cpu - backend_cpu0, 2)
                              if backend_cpu is not None and backend_cpu0 is not None else None),
         **_usage(),
@@ -647,6 +812,10 @@ def _code_version() -> str:
     return head + ("+dirty" if dirty.strip() else "")
 
 
+def _proc_share(result: dict):
+    return result.get("own_memory", {}).get("Pss")
+
+
 def _fmt_phases(result: dict) -> list[str]:
     wall = result["wall_s"]
     lines = []
@@ -664,15 +833,18 @@ def main() -> None:
     parser.add_argument("--database-url", default="",
                         help="default: a fresh SQLite file in the temp dir; a postgres:// URL "
                              "names a scratch database that is dropped and re-created")
-    parser.add_argument("--server", choices=("asyncio", "threading"), default="asyncio",
-                        help="static server: in-memory asyncio (default) or the stdlib "
-                             "ThreadingHTTPServer + SimpleHTTPRequestHandler")
+    parser.add_argument("--server", choices=("nginx", "asyncio", "threading"),
+                        default="nginx" if shutil.which("nginx") or Path("/usr/sbin/nginx").exists()
+                        else "asyncio",
+                        help="static server: nginx when installed (default), else an in-memory "
+                             "asyncio server; or the stdlib ThreadingHTTPServer")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run each crawl this many times (alternating) and report the "
                              "median run; useful on a shared, noisy machine")
-    parser.add_argument("--peers", default="bare",
-                        help="comma-separated peers run beside Sitelens: bare, scrapy")
-    parser.add_argument("--only", choices=("bare", "scrapy", "sitelens"), default=None,
+    parser.add_argument("--peers", default="bare,crawler",
+                        help="comma-separated peers run beside Sitelens's audit: bare, scrapy, "
+                             "crawler (Sitelens's crawler alone)")
+    parser.add_argument("--only", choices=("bare", "scrapy", "crawler", "sitelens"), default=None,
                         help="run only one of the two crawls")
     parser.add_argument("--profile", default="",
                         help="write a cProfile of the Sitelens main thread to this file")
@@ -680,7 +852,8 @@ def main() -> None:
                         help="keep the temp dir and the PostgreSQL database")
     parser.add_argument("--json", default="", help="also write all figures to this file")
     # Internal: the subprocesses.
-    parser.add_argument("--child", choices=("serve", "bare", "scrapy", "migrate", "sitelens"),
+    parser.add_argument("--child", choices=("serve", "bare", "scrapy", "crawler", "migrate",
+                                            "sitelens"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--site-dir", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -694,6 +867,9 @@ def main() -> None:
         return
     if args.child == "scrapy":
         _scrapy_crawl(args.url, args.pages)
+        return
+    if args.child == "crawler":
+        _crawler_alone(args.url, args.concurrency, args.pages)
         return
     if args.child == "migrate":
         _migrate()
@@ -722,7 +898,7 @@ def main() -> None:
               f"(avg {site['avg_bytes'] / 1024:.1f} KiB/page), deepest page at depth "
               f"{site['max_depth']}, generated in {time.perf_counter() - t0:.1f} s")
         report["site"] = site
-        server = ServerProcess(site_dir, args.server)
+        server = start_server(site_dir, args.server)
         print(f"server: {args.server} on {server.url} (pid {server.proc.pid})")
 
         env = dict(os.environ)
@@ -785,6 +961,11 @@ def main() -> None:
             report["ratio_bare_over_sitelens"] = round(ratio, 2)
             print(f"\nratio: the bare crawler is {ratio:.2f}x faster "
                   f"(Sitelens runs at {100 / ratio:.1f}% of its speed)")
+        if "bare" in results and "crawler" in results:
+            ratio = results["crawler"]["pages_per_s"] / results["bare"]["pages_per_s"]
+            report["ratio_crawler_over_bare"] = round(ratio, 2)
+            print(f"ratio: Sitelens's crawler alone runs at {ratio:.2f}x the bare crawl "
+                  "(target >= 0.8)")
         if "scrapy" in results and "sitelens" in results:
             ratio = results["sitelens"]["pages_per_s"] / results["scrapy"]["pages_per_s"]
             report["ratio_sitelens_over_scrapy"] = round(ratio, 2)
@@ -807,6 +988,13 @@ def main() -> None:
             print(f"  RSS before job_run (Django set up, user and job created): "
                   f"{r['rss_before_job_mib']} MiB,"
                   f" peak {r['peak_rss_mib']} MiB")
+            own = _proc_share(r)
+            if r.get("content_workers"):
+                workers = r["content_workers"]
+                total = (own or 0) + sum(w.get("Pss") or 0 for w in workers)
+                print("  content processes (VmHWM / Pss MiB): "
+                      + ", ".join(f"{w['role']} {w.get('VmHWM')} / {w.get('Pss')}" for w in workers)
+                      + f"; analysis process Pss {own} MiB; all together Pss {total:.1f} MiB")
             print(f"  {r['queries']} SQL statements from job_run "
                   f"({r['queries'] / max(r['pages'], 1):.1f} per page)"
                   + (f"; PostgreSQL backend CPU {r['db_backend_cpu_s']} s"

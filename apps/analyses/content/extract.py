@@ -25,13 +25,16 @@ tables, code blocks, block quotes, images with alt text, links).
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import re
 from collections import Counter
 from dataclasses import dataclass
+from hashlib import blake2b
 from urllib.parse import urldefrag, urljoin
 
 import trafilatura
+import trafilatura.external
 from lxml import etree
 from trafilatura.xml import xmltotxt
 
@@ -72,8 +75,12 @@ def extract_main(document: HtmlDocument | None) -> MainContent:
     if document is None:
         return EMPTY
     tree = _prepared(document)
-    plain = _extract(copy.deepcopy(tree), document.url, rich=False)
-    rich = _extract(tree, document.url, rich=True)
+    token = _readability_memo.set({})
+    try:
+        plain = _extract(copy.deepcopy(tree), document.url, rich=False)
+        rich = _extract(tree, document.url, rich=True)
+    finally:
+        _readability_memo.reset(token)
     if plain is None and rich is None:
         return EMPTY
     if rich is None:
@@ -88,6 +95,28 @@ def extract_main(document: HtmlDocument | None) -> MainContent:
 
 
 AGREEMENT = 0.02  # share of the plain pass's words the rich pass may lack
+
+# Both passes ask readability (trafilatura's fallback extractor) about the same raw
+# tree, and its answer does not depend on the links and images options: within one
+# `extract_main` it is computed once, for identical input bytes, and each caller gets
+# its own copy (about an eighth of a page's extraction). Outside `extract_main`
+# trafilatura behaves as shipped.
+_readability_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "readability_memo", default=None)
+_try_readability = trafilatura.external.try_readability
+
+
+def _memoized_readability(htmlinput):
+    memo = _readability_memo.get()
+    if memo is None:
+        return _try_readability(htmlinput)
+    key = blake2b(etree.tostring(htmlinput), digest_size=16).digest()
+    if key not in memo:
+        memo[key] = _try_readability(htmlinput)
+    return copy.deepcopy(memo[key])
+
+
+trafilatura.external.try_readability = _memoized_readability
 
 
 def _extract(tree: etree._Element, url: str, *, rich: bool) -> etree._Element | None:

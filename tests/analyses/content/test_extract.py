@@ -1,6 +1,9 @@
 """Main-content extraction on real-shaped pages: boilerplate out, structure kept."""
 
-from apps.analyses.content import extract_main
+import trafilatura
+import trafilatura.external
+
+from apps.analyses.content import extract, extract_main
 from apps.web.charset import decode_html
 from apps.web.document import HtmlDocument
 
@@ -99,3 +102,26 @@ def test_a_page_without_a_charset_is_decoded_before_extraction():
 def test_a_page_with_no_main_content_gives_empty_content():
     assert _extract("<html><body><nav><a href='/'>Home</a></nav></body></html>").empty
     assert extract_main(None).empty
+
+
+def test_both_passes_share_one_readability_answer_and_extract_the_same(monkeypatch):
+    document = HtmlDocument.parse(ARTICLE, "https://news.example/tides")
+    with_memo = extract_main(document)
+    calls = []
+
+    def counted(tree):
+        calls.append(tree)
+        return original(tree)
+
+    original = extract._try_readability
+    monkeypatch.setattr(extract, "_try_readability", counted)
+    extract_main(document)
+    assert len(calls) == 1  # the plain and the rich pass asked about the same tree
+    # Without the memo (readability asked by each pass) the content is the same.
+    monkeypatch.setattr(trafilatura.external, "try_readability", original)
+    assert extract_main(document) == with_memo
+    assert len(calls) == 1
+    # Outside extract_main, trafilatura's own behaviour: asked every time.
+    monkeypatch.setattr(trafilatura.external, "try_readability", extract._memoized_readability)
+    trafilatura.extract(ARTICLE)
+    assert len(calls) == 2
