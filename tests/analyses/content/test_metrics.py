@@ -74,6 +74,14 @@ def _texts():
     for n in (5, 31, 32, 33, 64, 200, 3000):
         yield " ".join(rng.choice(vocabulary) for _ in range(n))
     yield "Hello, world! " * 40 + "Another sentence, with punctuation; and more."
+    marked = ["(word)", "'quoted'", "a-b", "end.", "...", "--", "x", "ab", "abc", "abcd",
+              "abcde", "naïve", "2026", "e-mail", "¿qué?", "«ça»", "über,", "dot.com"]
+    for n in (10, 40, 70, 150, 600):
+        yield " ".join(rng.choice(marked + vocabulary[:20]) for _ in range(n))
+    yield "\n\t".join(rng.choice(marked) for _ in range(100))
+    # Exactly 32 tokens above each length threshold, then one short of it.
+    for long_ones in (31, 32, 33):
+        yield " ".join([f"longword{i}" for i in range(long_ones)] + ["abcd", "abc!", "ab"] * 5)
 
 
 def test_the_fast_fingerprint_is_trafilaturas_bit_for_bit():
