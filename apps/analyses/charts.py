@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from django.db.models import Count
 from django.utils.html import escape
 
 from apps.analyses.analyzers.taxonomy import CATEGORIES, SEVERITIES
@@ -72,11 +73,16 @@ def chart(counts: dict[str, dict[str, int]]) -> str:
 
 
 def violation_counts(job) -> dict[str, dict[str, int]]:
+    """{category: {severity: violations}}; a finding counts in each of its categories.
+
+    Counted by the database, per distinct (categories, severity): a rule gives every
+    finding the same categories, so an analysis of 100 000 findings is a few dozen rows
+    here instead of 100 000."""
     counts = {category: dict.fromkeys(SEVERITIES, 0) for category in CATEGORIES}
-    rows = Finding.objects.filter(job=job, outcome="violation").values_list("categories",
-                                                                             "severity")
-    for categories, severity in rows.iterator(chunk_size=2000):
-        for category in categories:
-            if category in counts and severity in counts[category]:
-                counts[category][severity] += 1
+    rows = (Finding.objects.filter(job=job, outcome="violation")
+            .values("categories", "severity").annotate(n=Count("id")).order_by())
+    for row in rows:
+        for category in row["categories"]:
+            if category in counts and row["severity"] in counts[category]:
+                counts[category][row["severity"]] += row["n"]
     return counts

@@ -3,8 +3,11 @@ the database in chunks (an analysis with 100 000 findings is never held in memor
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.analyses.analyzers import all_rules
@@ -19,6 +22,8 @@ PAGE_FIELDS = ("id", "url", "final_url", "depth", "status_code", "content_type",
                "findings_dropped")
 FINDING_FIELDS = ("id", "rule_id", "categories", "severity", "outcome", "tags", "page_id",
                   "page_url", "selector", "snippet", "message", "help", "help_url")
+_FINDING_JSON = ("categories", "tags")  # JSON lists, repeated from row to row (per rule)
+_DECODED_MAX = 10_000
 
 
 def _iso(value):
@@ -67,9 +72,38 @@ def page_rows(job: Job) -> Iterator[dict]:
         yield row
 
 
+def finding_values(findings: QuerySet[Finding]) -> Iterator[dict]:
+    """The FINDING_FIELDS of each finding of the ordered queryset `findings`, as dicts.
+
+    `categories` and `tags` are read as their JSON text and each distinct text is decoded
+    once: a rule gives the same lists to every finding it makes, and decoding two JSON
+    documents per row was half the cost of reading 100 000 findings. Each row gets its
+    own lists, equal to what the JSONField would have given.
+    """
+    texts = {f"{name}_text": Cast(name, TextField()) for name in _FINDING_JSON}
+    columns = [f"{name}_text" if name in _FINDING_JSON else name for name in FINDING_FIELDS]
+    decoded: dict[str, list] = {}
+
+    def decode(text: str | None) -> list | None:
+        if text is None:
+            return None
+        value = decoded.get(text)
+        if value is None:
+            if len(decoded) >= _DECODED_MAX:
+                decoded.clear()
+            value = decoded[text] = json.loads(text)
+        return list(value) if isinstance(value, list) else json.loads(text)
+
+    for values in (findings.annotate(**texts).values_list(*columns)
+                   .iterator(chunk_size=CHUNK)):
+        row = dict(zip(FINDING_FIELDS, values, strict=True))
+        for name in _FINDING_JSON:
+            row[name] = decode(row[name])
+        yield row
+
+
 def finding_rows(job: Job) -> Iterator[dict]:
-    rows = Finding.objects.filter(job=job).order_by("id").values(*FINDING_FIELDS)
-    yield from rows.iterator(chunk_size=CHUNK)
+    yield from finding_values(Finding.objects.filter(job=job).order_by("id"))
 
 
 def rules() -> dict[str, dict]:

@@ -4,6 +4,7 @@ spreadsheet programs read the encoding right; one header row, one row per item."
 from __future__ import annotations
 
 import csv
+from operator import itemgetter
 from typing import BinaryIO
 
 from apps.analyses.outputs import Output
@@ -18,6 +19,10 @@ PAGE_COLUMNS = ("id", "url", "final_url", "status_code", "depth", "title", "desc
                 "score_accessibility", "score_content", "score_links", "score_weight", "error")
 
 
+_finding_values = itemgetter(*FINDING_COLUMNS)
+_LIST_COLUMNS = [FINDING_COLUMNS.index(name) for name in ("categories", "tags")]  # JSON lists
+
+
 def _joined(value) -> str:
     return ";".join(value) if isinstance(value, list) else value
 
@@ -28,7 +33,10 @@ def write_findings(job, stream: BinaryIO) -> None:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(FINDING_COLUMNS)
         for row in data.finding_rows(job):
-            writer.writerow([_joined(row[column]) for column in FINDING_COLUMNS])
+            values = list(_finding_values(row))
+            for index in _LIST_COLUMNS:
+                values[index] = _joined(values[index])
+            writer.writerow(values)
 
 
 def write_pages(job, stream: BinaryIO) -> None:

@@ -17,9 +17,8 @@ from apps.analyses.outputs import Output
 from apps.exports import data
 from apps.exports.formats.text import text
 
-
-def _dump(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+# One encoder for every row: json.dumps with options builds a new one per call.
+_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def write(job, stream: BinaryIO) -> None:

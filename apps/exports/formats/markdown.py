@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
+from django.db.models import Count
+
 from apps.analyses.content_export import site_sections
 from apps.analyses.models import Finding, PageContent
 from apps.analyses.outputs import Output
@@ -25,10 +27,9 @@ def summary(job) -> str:
     counts = found["findings"]
     lines.append("Findings: " + ", ".join(f"{n} {severity.replace('_', ' ')}"
                                           for severity, n in counts.items()) + ".")
-    top = (Finding.objects.filter(job=job).values_list("rule_id", flat=True))
-    tally: dict[str, int] = {}
-    for rule_id in top.iterator(chunk_size=data.CHUNK):
-        tally[rule_id] = tally.get(rule_id, 0) + 1
+    # Counted by the database; sorted here, so ties order as Python orders strings.
+    tally = dict(Finding.objects.filter(job=job).values("rule_id").annotate(n=Count("id"))
+                 .order_by().values_list("rule_id", "n"))
     if tally:
         lines += ["", "Most frequent:"]
         lines += [f"- `{rule_id}`: {n}" for rule_id, n in

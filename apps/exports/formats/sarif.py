@@ -33,8 +33,8 @@ def _version() -> str:
         return "0"
 
 
-def _dump(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every result: json.dumps with options builds a new one per call.
+_dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _rule(rule: dict) -> dict:
