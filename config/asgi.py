@@ -6,6 +6,12 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+# No persistent database connections in the web process. Under ASGI each request's
+# sync code may run in a new thread, and a connection kept by a finished thread is
+# never closed: with PostgreSQL, a load of API requests ended in "too many clients"
+# (benchmarks/README.md). Django's documentation: "If you're using ASGI, persistent
+# connections should be disabled." The worker keeps its persistent connection.
+os.environ["DB_CONN_MAX_AGE"] = "0"
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
