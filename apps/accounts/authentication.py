@@ -11,7 +11,8 @@ KEYWORD = "Api-Key"
 def user_for_api_key(raw_key: str) -> tuple[User, ApiKey] | None:
     """The active key's owner, or None. Records when the key was last used."""
     key = (
-        ApiKey.objects.select_related("user")
+        # The plan too: every request's throttle reads it (one query less per request).
+        ApiKey.objects.select_related("user__plan")
         .filter(key_hash=ApiKey.hash(raw_key), revoked_at__isnull=True, user__is_active=True)
         .first()
     )

@@ -2,7 +2,8 @@
 the dashboard stream (`/ws/v1/analyses/`): status and progress of all my jobs.
 
 Both read the event table through `apps.jobs.streams.tail`; the channel layer only
-wakes them (see that module). Authentication happens in `apps.jobs.ws_auth`.
+wakes them, through one subscription per group and process (see that module).
+Authentication happens in `apps.jobs.ws_auth`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from django.conf import settings
 from apps.core.metrics import WEBSOCKETS
 from apps.jobs.events import group_name, last_event_id, owner_group_name
 from apps.jobs.streams import (
+    Wake,
     job_events,
+    join_wakeups,
+    leave_wakeups,
     owned_job_status,
     owner_events,
     parse_after,
@@ -38,7 +42,8 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self):
         self.pump = None
-        self.wake = asyncio.Event()
+        self.joined = False
+        self.wake = Wake()
         if self.scope.get("auth_error"):
             await self.accept()
             await self.close(code=CLOSE_SERVER_ERROR)  # try again later; not "anonymous"
@@ -52,8 +57,8 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)  # not yours or no such job: same answer
             return
         self.groups_to_join, fetch, after = prepared
-        for group in self.groups_to_join:
-            await self.channel_layer.group_add(group, self.channel_name)
+        # The process's one subscription per group wakes this consumer (apps.jobs.streams).
+        self.joined = await join_wakeups(self.groups_to_join, self.wake)
         await self.accept()
         WEBSOCKETS.inc()
         self.pump = asyncio.create_task(self._pump(fetch, after))
@@ -70,11 +75,8 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
         if self.pump is not None:
             WEBSOCKETS.dec()
             self.pump.cancel()
-            for group in self.groups_to_join:
-                await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def job_wake(self, message):
-        self.wake.set()
+        if self.joined:
+            await leave_wakeups(self.groups_to_join, self.wake)
 
     async def receive_json(self, content, **kwargs):
         pass  # the stream is one-way; clients may send keep-alives

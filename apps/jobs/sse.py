@@ -58,7 +58,7 @@ async def event_stream(job_id: str, after: int) -> AsyncIterator[bytes]:
     last_write = time.monotonic()
     async with LayerWakeups([group_name(job_id)]) as wakeups:
         poll = min(settings.SITELENS_EVENT_POLL_SECONDS, keepalive)
-        async for row in tail(job_events(job_id), after, wakeups.event, poll=poll,
+        async for row in tail(job_events(job_id), after, wakeups.wake, poll=poll,
                               until_final=True):
             if row is not None:
                 yield format_event(row)

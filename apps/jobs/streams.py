@@ -6,6 +6,13 @@ cross processes (the embedded in-memory one, where the stream polls instead), or
 client that reconnects with the last id it saw all end the same way: every event
 once, in order. The WebSocket consumers and the SSE view share `tail` and differ
 only in how they write an event out.
+
+With Redis one event wakes every subscriber of its job at once, so a process
+subscribes to a group once for all its streams (`_Subscriptions`), and the
+subscribers of one job that read from the same position share one query
+(`_SharedReads`): with 1000 subscribers, one channel-layer message and one read per
+event and process instead of 1000 of each (benchmarks/fanout.py, README "API under
+load and live fan-out").
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from channels.db import database_sync_to_async
@@ -26,7 +34,84 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200
 
-Fetch = Callable[[int], Awaitable[list[dict]]]
+#: fetch(after, announced): the events after `after`; `announced` is the newest event id
+#: a wake-up told the caller about (0: none), which the read must be able to see.
+Fetch = Callable[[int, int], Awaitable[list[dict]]]
+
+
+class Wake:
+    """What wakes a tail: a channel-layer message, which names the newest event id it
+    announces, or nothing (the tail polls).
+
+    An event plus a timer handle rather than `asyncio.wait_for(event.wait())`, which
+    makes a task per wait: with 1000 subscribers that is 1000 tasks per event."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiter: asyncio.Future | None = None
+        self.announced = 0
+
+    def set(self, announced: int | None = None) -> None:
+        if isinstance(announced, int):
+            self.announced = max(self.announced, announced)
+        self._set = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self, timeout: float) -> None:
+        """Until set (now, if it is) or `timeout` seconds passed."""
+        if self._set:
+            return
+        loop = asyncio.get_running_loop()
+        self._waiter = waiter = loop.create_future()
+        timer = loop.call_later(timeout, _resolve, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+
+def _resolve(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class _SharedReads:
+    """Concurrent reads of one job's events from one position, in this process, as one
+    query.
+
+    A caller joins a read already under way only if that read was started by a caller
+    that had been woken for an event at least as new as its own (`announced`): such a
+    read began after that event's row was committed, so it sees it. A read that began
+    earlier might not, and the caller would then wait for the next wake-up with a row
+    unread. The read runs as a task of its own, so a subscriber that leaves (and is
+    cancelled) does not cancel it for the others; the rows are shared and read-only.
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[tuple[str, int], tuple[int, asyncio.Task]] = {}
+
+    async def read(self, job_id: str, after: int, announced: int,
+                   load: Callable[[str, int], Awaitable[list[dict]]]) -> list[dict]:
+        key = (job_id, after)
+        running = self._running.get(key)
+        if running is None or running[0] < announced:
+            task = asyncio.ensure_future(load(job_id, after))
+            running = self._running[key] = (announced, task)
+            task.add_done_callback(lambda done, key=key: self._forget(key, done))
+        return await asyncio.shield(running[1])
+
+    def _forget(self, key: tuple[str, int], task: asyncio.Task) -> None:
+        if self._running.get(key, (None, None))[1] is task:
+            del self._running[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: the callers that awaited it raised it
+
+
 
 
 def parse_job_id(value: str) -> str | None:
@@ -48,19 +133,26 @@ def owned_job_status(job_id: str, user) -> str | None:
     return Job.objects.owned_by(user).filter(pk=job_id).values_list("status", flat=True).first()
 
 
+@database_sync_to_async
+def _load_job_events(job_id: str, after: int) -> list[dict]:
+    return [event.as_message() for event in events_after(job_id, after=after, limit=BATCH)]
+
+
 def job_events(job_id: str) -> Fetch:
-    @database_sync_to_async
-    def fetch(after: int) -> list[dict]:
-        return [event.as_message() for event in events_after(job_id, after=after, limit=BATCH)]
+    async def fetch(after: int, announced: int) -> list[dict]:
+        return await _for_this_loop()[1].read(job_id, after, announced, _load_job_events)
 
     return fetch
 
 
 def owner_events(user) -> Fetch:
     @database_sync_to_async
-    def fetch(after: int) -> list[dict]:
+    def load(after: int) -> list[dict]:
         return [{**event.as_message(), "job": str(event.job_id)}
                 for event in owner_events_after(user, after=after, limit=BATCH)]
+
+    async def fetch(after: int, announced: int) -> list[dict]:
+        return await load(after)
 
     return fetch
 
@@ -69,7 +161,7 @@ def is_final(message: dict) -> bool:
     return message["type"] == "status" and message["data"].get("status") in TERMINAL
 
 
-async def tail(fetch: Fetch, after: int, wake: asyncio.Event, *, poll: float,
+async def tail(fetch: Fetch, after: int, wake: Wake, *, poll: float,
                until_final: bool) -> AsyncIterator[dict | None]:
     """Yield each event after `after`, in order, as it is stored.
 
@@ -80,8 +172,9 @@ async def tail(fetch: Fetch, after: int, wake: asyncio.Event, *, poll: float,
     """
     ended = False
     while True:
+        announced = wake.announced
         wake.clear()
-        rows = await fetch(after)
+        rows = await fetch(after, announced)
         for row in rows:
             yield row
             after = row["id"]
@@ -90,49 +183,125 @@ async def tail(fetch: Fetch, after: int, wake: asyncio.Event, *, poll: float,
             continue
         if ended:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), timeout=poll)
+        await wake.wait(poll)
         yield None
 
 
-class LayerWakeups:
-    """Wake-ups from the channel layer for code that is not a consumer (the SSE view).
+class _Subscription:
+    """This process's one channel in one group: every message sets the wake of each
+    stream of this process that subscribed to the group."""
 
-    With a cross-process layer (Redis) it joins `groups` on a channel of its own
-    and sets `event` on every message; with the in-memory layer it does nothing
-    and the caller polls.
-    """
+    def __init__(self, layer, group: str) -> None:
+        self.layer, self.group = layer, group
+        self.wakes: set[Wake] = set()
+        self.channel: str | None = None
+        self.listener: asyncio.Task | None = None
+        self.joined = asyncio.ensure_future(self._join())
 
-    def __init__(self, groups: list[str]) -> None:
-        self.groups = groups
-        self.event = asyncio.Event()
-        self._layer = get_channel_layer()
-        self._channel: str | None = None
-        self._task: asyncio.Task | None = None
-
-    async def __aenter__(self) -> LayerWakeups:
-        if self._layer is not None and not isinstance(self._layer, InMemoryChannelLayer):
-            try:
-                self._channel = await self._layer.new_channel()
-                for group in self.groups:
-                    await self._layer.group_add(group, self._channel)
-                self._task = asyncio.create_task(self._listen())
-            except Exception:  # a down Redis: the stream still polls the table
-                logger.warning("channel layer unavailable; the stream polls", exc_info=True)
-                self._channel = None
-        return self
+    async def _join(self) -> None:
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(self.group, self.channel)
+        self.listener = asyncio.ensure_future(self._listen())
 
     async def _listen(self) -> None:
         while True:
-            await self._layer.receive(self._channel)
-            self.event.set()
+            message = await self.layer.receive(self.channel)
+            for wake in list(self.wakes):
+                wake.set(message.get("id"))
+
+    async def close(self) -> None:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await self.joined
+        if self.listener is not None:
+            self.listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.listener
+        if self.channel is not None:
+            with contextlib.suppress(Exception):
+                await self.layer.group_discard(self.group, self.channel)
+
+
+class _Subscriptions:
+    """The channel-layer subscriptions of this process (of its event loop), one per group.
+
+    Each stream used to join its job's group on a channel of its own, so one event was
+    one channel-layer message per subscriber, each dispatched through Channels'
+    per-message machinery (tasks, waits, a hop to the sync thread): with 1000
+    subscribers about a third of a millisecond each, 1000 times per event. Now the
+    process joins a group once and the message sets every local subscriber's `Wake`.
+    """
+
+    def __init__(self) -> None:
+        self._by_group: dict[tuple[int, str], _Subscription] = {}
+
+    async def join(self, groups: list[str], wake: Wake) -> bool:
+        """Wake `wake` on every message to `groups`. False with an in-memory layer
+        (it cannot cross processes; the caller polls); raises if the layer fails."""
+        layer = get_channel_layer()
+        if layer is None or isinstance(layer, InMemoryChannelLayer):
+            return False
+        try:
+            for group in groups:
+                key = (id(layer), group)
+                subscription = self._by_group.get(key)
+                if subscription is None or subscription.joined.cancelled() or (
+                        subscription.joined.done() and subscription.joined.exception()):
+                    subscription = self._by_group[key] = _Subscription(layer, group)
+                subscription.wakes.add(wake)
+                await asyncio.shield(subscription.joined)
+        except BaseException:
+            await self.leave(groups, wake)
+            raise
+        return True
+
+    async def leave(self, groups: list[str], wake: Wake) -> None:
+        # Looked up by the wake, not by the current layer: a layer replaced meanwhile
+        # (settings overridden in a test) must not leave the old subscription open.
+        for key, subscription in list(self._by_group.items()):
+            if key[1] not in groups or wake not in subscription.wakes:
+                continue
+            subscription.wakes.discard(wake)
+            if not subscription.wakes:
+                del self._by_group[key]
+                await subscription.close()
+
+
+_per_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _for_this_loop() -> tuple[_Subscriptions, _SharedReads]:
+    """The shared subscriptions and reads of the running event loop (daphne has one;
+    tests start a loop per test, and a task of one loop cannot be awaited in another)."""
+    loop = asyncio.get_running_loop()
+    shared = _per_loop.get(loop)
+    if shared is None:
+        shared = _per_loop[loop] = (_Subscriptions(), _SharedReads())
+    return shared
+
+
+async def join_wakeups(groups: list[str], wake: Wake) -> bool:
+    return await _for_this_loop()[0].join(groups, wake)
+
+
+async def leave_wakeups(groups: list[str], wake: Wake) -> None:
+    await _for_this_loop()[0].leave(groups, wake)
+
+
+class LayerWakeups:
+    """Wake-ups from the channel layer for code that is not a consumer (the SSE view):
+    `wake` is set on every message to `groups`. With the in-memory layer, or a Redis
+    that is down, nothing wakes it and the caller polls."""
+
+    def __init__(self, groups: list[str]) -> None:
+        self.groups = groups
+        self.wake = Wake()
+
+    async def __aenter__(self) -> LayerWakeups:
+        try:
+            await join_wakeups(self.groups, self.wake)
+        except Exception:  # a down Redis: the stream still polls the table
+            logger.warning("channel layer unavailable; the stream polls", exc_info=True)
+        return self
 
     async def __aexit__(self, *exc_info) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._channel is not None:
-            for group in self.groups:
-                with contextlib.suppress(Exception):
-                    await self._layer.group_discard(group, self._channel)
+        await leave_wakeups(self.groups, self.wake)

@@ -66,3 +66,29 @@ async def test_an_idle_consumer_outlives_redis_reads_and_still_wakes(user, redis
     received = await comm.receive_json_from(timeout=5)
     assert received["id"] == event.id
     await comm.disconnect()
+
+
+async def test_subscribers_of_one_analysis_share_a_subscription_and_one_leaving_keeps_it(
+        user, redis_layer):
+    """The process joins the job's group once for all its subscribers; when one of them
+    leaves, the others are still woken through Redis (their poll is 30 s here)."""
+    from channels.layers import get_channel_layer
+
+    job = await sync_to_async(Job.objects.create)(owner=user, url="http://example.com/", options={})
+    comms = [WebsocketCommunicator(
+        application, f"/ws/v1/analyses/{job.pk}/",
+        headers=[(b"authorization", f"Bearer {AccessToken.for_user(user)}".encode())],
+    ) for _ in range(3)]
+    for comm in comms:
+        assert (await comm.connect())[0]
+    layer = get_channel_layer()
+    members = await layer.connection(layer.consistent_hash(events.group_name(job.pk))).zrange(
+        layer._group_key(events.group_name(job.pk)), 0, -1)
+    assert len(members) == 1
+    await comms[0].disconnect()
+    event = await sync_to_async(events.emit)(job, EventType.LOG, {"message": "still here?"})
+    for comm in comms[1:]:
+        assert (await comm.receive_json_from(timeout=5))["id"] == event.id
+        await comm.disconnect()
+    assert await layer.connection(layer.consistent_hash(events.group_name(job.pk))).zrange(
+        layer._group_key(events.group_name(job.pk)), 0, -1) == []
