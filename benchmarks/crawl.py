@@ -701,11 +701,31 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         profiler = cProfile.Profile()
         profiler.enable()
     rss_before = _current_rss_mib()
+    # RSS sampled twice a second with the pages stored so far: where memory grows.
+    samples: list[tuple[int, float]] = []
+    sampling = threading.Event()
+
+    def sample() -> None:
+        while not sampling.wait(0.5):
+            samples.append((len(page_times), _current_rss_mib() or 0.0))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     with connection.execute_wrapper(count_queries):
         job_run(job_id=job.pk, observer=Timings())
     wall = time.perf_counter() - started
+    sampling.set()
+    sampler.join()
+    crawl_samples = [rss for n, rss in samples if n < max_pages]
+    rss_profile = {
+        **{f"at {share}% of pages": next((rss for n, rss in samples if n >= max_pages * share / 100),
+                                         None) for share in (10, 50, 90)},
+        "max while crawling": max(crawl_samples, default=None),
+        "max after the last page": max((rss for n, rss in samples if n >= max_pages),
+                                       default=None),
+    }
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     job_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     backend_cpu = _proc_cpu_seconds(backend_pid)
@@ -740,6 +760,7 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         "job_run_cpu_s": round(job_cpu, 2),
         "rss_before_job_mib": rss_before,
         "pages_per_s_by_tenth": by_tenth,
+        "rss_profile_mib": rss_profile,
         "content_workers": workers,
         "own_memory": _proc_memory_mib(os.getpid()),
         "db_backend_cpu_s": (round(backend_cpu - backend_cpu0, 2)
@@ -989,6 +1010,8 @@ def main() -> None:
                   f"{r['rss_before_job_mib']} MiB,"
                   f" peak {r['peak_rss_mib']} MiB")
             own = _proc_share(r)
+            if r.get("rss_profile_mib"):
+                print("  RSS (MiB): " + ", ".join(f"{k} {v}" for k, v in r["rss_profile_mib"].items()))
             if r.get("content_workers"):
                 workers = r["content_workers"]
                 total = (own or 0) + sum(w.get("Pss") or 0 for w in workers)

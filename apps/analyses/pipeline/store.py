@@ -117,16 +117,35 @@ def done_pages(job: Job) -> list[DonePage]:
 
 
 def page_summaries(job: Job) -> list[PageSummary]:
-    """What the site rules know about each stored page (no body)."""
+    """What the site rules know about each stored page (no body).
+
+    Every page of a site names the same URLs, anchor texts, headings and rule ids, and
+    decoding each page's JSON makes a new string for each mention: one string object
+    per distinct value is kept instead (at 3000 pages this was most of the memory the
+    site analysis added)."""
+    shared: dict[str, str] = {}
     return [
-        PageSummary(url=p["url"], final_url=p["final_url"], status=p["status_code"],
-                    title=p["title"], content_type=p["content_type"], depth=p["depth"],
-                    redirects=p["redirect_chain"], links=p["links"], error=p["error"],
-                    source=p["source"], facts=p["facts"], size_bytes=p["size_bytes"])
+        PageSummary(url=_share(p["url"], shared), final_url=p["final_url"],
+                    status=p["status_code"], title=p["title"], content_type=p["content_type"],
+                    depth=p["depth"], redirects=p["redirect_chain"],
+                    links=_share(p["links"], shared), error=p["error"], source=p["source"],
+                    facts=_share(p["facts"], shared), size_bytes=p["size_bytes"])
         for p in Page.objects.filter(job=job).order_by("id").values(
             "url", "final_url", "status_code", "title", "content_type", "depth",
-            "redirect_chain", "links", "error", "source", "facts", "size_bytes")
+            "redirect_chain", "links", "error", "source", "facts", "size_bytes"
+        ).iterator(chunk_size=500)
     ]
+
+
+def _share(value, shared: dict[str, str]):
+    """`value` (decoded JSON) with each string replaced by the first equal one seen."""
+    if isinstance(value, str):
+        return shared.setdefault(value, value)
+    if isinstance(value, list):
+        return [_share(item, shared) for item in value]
+    if isinstance(value, dict):
+        return {shared.setdefault(key, key): _share(item, shared) for key, item in value.items()}
+    return value
 
 
 def first_failures(errors: Sequence[RuleError], seen: set[str]) -> list[RuleError]:
@@ -136,12 +155,24 @@ def first_failures(errors: Sequence[RuleError], seen: set[str]) -> list[RuleErro
     return fresh
 
 
+FACTS_BATCH = 500  # pages whose facts are read, changed and written back at once
+
+
 def store_weights(job: Job, weights: dict[str, dict]) -> None:
     """Add each page's weight (facts.page_weight) to its stored facts."""
-    pages = list(Page.objects.filter(job=job, url__in=list(weights)).only("id", "url", "facts"))
-    for page in pages:
-        page.facts = {**page.facts, "weight": weights[page.url]}
-    Page.objects.bulk_update(pages, ["facts"], batch_size=500)
+    _add_to_facts(job, "weight", weights)
+
+
+def _add_to_facts(job: Job, key: str, values: dict[str, dict]) -> None:
+    """facts[key] = values[url] for each of the job's pages in `values`, FACTS_BATCH
+    pages at a time: memory stays flat whatever the number of pages."""
+    ids = list(Page.objects.filter(job=job).order_by("id").values_list("id", flat=True))
+    for start in range(0, len(ids), FACTS_BATCH):
+        pages = [page for page in Page.objects.filter(id__in=ids[start:start + FACTS_BATCH])
+                 .only("id", "url", "facts") if page.url in values]
+        for page in pages:
+            page.facts = {**page.facts, key: values[page.url]}
+        Page.objects.bulk_update(pages, ["facts"])
 
 
 def violated_rules(job: Job) -> dict[str, set[str]]:
@@ -166,11 +197,7 @@ def store_report(job: Job, *, page_scores: dict[str, dict], site_scores: dict,
                  content: dict) -> Report:
     """Each page's scores into its facts, and the analysis's report (call inside the
     job's final transaction)."""
-    pages = list(Page.objects.filter(job=job, url__in=list(page_scores)).only("id", "url",
-                                                                              "facts"))
-    for page in pages:
-        page.facts = {**page.facts, "scores": page_scores[page.url]}
-    Page.objects.bulk_update(pages, ["facts"], batch_size=500)
+    _add_to_facts(job, "scores", page_scores)
     report, _ = Report.objects.update_or_create(
         job=job, defaults={"scores": site_scores, "content": content,
                            "versions": versions()})
