@@ -477,7 +477,8 @@ def _content_worker_memory() -> list[dict]:
     if pool is None:
         return []
     pids = list(getattr(pool.executor, "_processes", {}) or {})
-    out = [{"pid": pid, "role": "worker", **_proc_memory_mib(pid)} for pid in pids]
+    out = [{"pid": pid, "role": "worker", "cpu_s": _proc_cpu_seconds(pid),
+            **_proc_memory_mib(pid)} for pid in pids]
     try:  # the fork server the workers were forked from (it holds the shared pages)
         status = Path(f"/proc/{pids[0]}/status").read_text()
         parent = int(next(line.split()[1] for line in status.splitlines()
@@ -1014,6 +1015,11 @@ def main() -> None:
                 print("  RSS (MiB): " + ", ".join(f"{k} {v}" for k, v in r["rss_profile_mib"].items()))
             if r.get("content_workers"):
                 workers = r["content_workers"]
+                worker_cpu = sum(w.get("cpu_s") or 0 for w in workers)
+                print(f"  content workers used {worker_cpu:.1f} s CPU = "
+                      f"{worker_cpu / max(r['pages'], 1) * 1000:.1f} ms/page; analysis process and "
+                      f"workers together {(worker_cpu + r['job_run_cpu_s']) / max(r['pages'], 1) * 1000:.1f}"
+                      " ms/page")
                 total = (own or 0) + sum(w.get("Pss") or 0 for w in workers)
                 print("  content processes (VmHWM / Pss MiB): "
                       + ", ".join(f"{w['role']} {w.get('VmHWM')} / {w.get('Pss')}" for w in workers)

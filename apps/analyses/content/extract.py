@@ -62,7 +62,7 @@ class MainContent:
 EMPTY = MainContent(markdown="", text="", prose="")
 
 
-def extract_main(document: HtmlDocument | None) -> MainContent:
+def extract_main(document: HtmlDocument | None, *, consume: bool = False) -> MainContent:
     """The main content of a parsed page (empty when there is none to find).
 
     Two passes. trafilatura judges a page differently when it keeps links and images
@@ -71,13 +71,19 @@ def extract_main(document: HtmlDocument | None) -> MainContent:
     one drops (benchmarks/extraction). So the rich pass (links and images kept) is
     used when it keeps nearly everything the plain pass found (it may add text: code,
     captions); otherwise the plain pass, whose Markdown then has no links or images.
+
+    The document's tree is left as it was, unless `consume` says nobody reads it
+    afterwards (a content worker's own parse): it is then prepared in place instead
+    of on a copy.
     """
     if document is None:
         return EMPTY
-    tree = _prepared(document)
+    tree = _prepared(document, copy_tree=not consume)
     token = _readability_memo.set({})
     try:
-        plain = _extract(copy.deepcopy(tree), document.url, rich=False)
+        # trafilatura works on its own copy of the tree it is given: both passes read
+        # the one prepared tree.
+        plain = _extract(tree, document.url, rich=False)
         rich = _extract(tree, document.url, rich=True)
     finally:
         _readability_memo.reset(token)
@@ -91,7 +97,7 @@ def extract_main(document: HtmlDocument | None) -> MainContent:
         rich_text, plain_text = _plain_text(rich), _plain_text(plain)
         keep_rich = _keeps(rich_text[0], plain_text[0])
         body, (text, flat) = (rich, rich_text) if keep_rich else (plain, plain_text)
-    return MainContent(markdown=_markdown(body), text=text, prose=_prose(flat))
+    return MainContent(markdown=_markdown(body), text=text, prose=_prose(flat, text))
 
 
 AGREEMENT = 0.02  # share of the plain pass's words the rich pass may lack
@@ -139,30 +145,40 @@ def _plain_text(body: etree._Element) -> tuple[str, etree._Element]:
     etree.strip_tags(plain, "ref")  # link texts stay, targets go
     for graphic in list(plain.iter("graphic")):
         _remove_keeping_tail(graphic)
-    return xmltotxt(copy.deepcopy(plain), include_formatting=False).strip(), plain
+    # xmltotxt without formatting only reads the tree
+    return xmltotxt(plain, include_formatting=False).strip(), plain
 
 
-def _prose(plain: etree._Element) -> str:
-    """The prose of a text-only extraction tree: its text without code blocks or tables
-    (computed only for the pass that is kept)."""
-    for block in [el for el in plain.iter("code", "table") if el.getparent() is not None
-                  and el.getparent().tag not in ("p", "item", "cell", "hi", "head", "quote")]:
+_NOT_PROSE = "code", "table"
+_HOLDS_PROSE = "p", "item", "cell", "hi", "head", "quote"
+
+
+def _prose(plain: etree._Element, text: str) -> str:
+    """The prose of a text-only extraction tree (`text` is its whole text): its text
+    without code blocks or tables (computed only for the pass that is kept)."""
+    blocks = [el for el in plain.iter(*_NOT_PROSE) if el.getparent() is not None
+              and el.getparent().tag not in _HOLDS_PROSE]
+    if not blocks:
+        return text
+    for block in blocks:
         _remove_keeping_tail(block)
     return xmltotxt(plain, include_formatting=False).strip()
 
 
 def _keeps(candidate: str, reference: str) -> bool:
     """Whether `candidate` has all but AGREEMENT of `reference`'s words."""
+    if candidate == reference:
+        return True
     ours, theirs = Counter(_WORDS.findall(candidate)), Counter(_WORDS.findall(reference))
     return sum((theirs - ours).values()) <= AGREEMENT * max(1, sum(theirs.values()))
 
 
+_TEXT_OUTSIDE_LINKS = etree.XPath(".//text()[not(ancestor::ref)]")
+
+
 def _own_text(body: etree._Element) -> bool:
     """Whether the content has text outside links: link lists alone are navigation."""
-    bare = copy.deepcopy(body)
-    for ref in list(bare.iter("ref")):
-        _remove_keeping_tail(ref)
-    return bool("".join(bare.itertext()).strip())
+    return any(text.strip() for text in _TEXT_OUTSIDE_LINKS(body))
 
 
 def _markdown(body: etree._Element) -> str:
@@ -188,9 +204,10 @@ def _markdown(body: etree._Element) -> str:
     return markdown
 
 
-def _prepared(document: HtmlDocument) -> etree._Element:
-    """A copy of the page's tree made ready for trafilatura (see the module docstring)."""
-    tree = copy.deepcopy(document.tree)
+def _prepared(document: HtmlDocument, *, copy_tree: bool = True) -> etree._Element:
+    """The page's tree (a copy unless `copy_tree` is False) made ready for trafilatura
+    (see the module docstring)."""
+    tree = copy.deepcopy(document.tree) if copy_tree else document.tree
     etree.strip_tags(tree, etree.Comment)  # removes the comments, keeps their tails
     for el in list(tree.iter()):
         if not isinstance(el.tag, str):

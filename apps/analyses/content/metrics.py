@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 import re
+import string
 import threading
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -82,7 +83,11 @@ def _sentences(text: str) -> int:
 
 def measure(text: str, declared_lang: str | None, prose: str | None = None) -> ContentMetrics:
     """The measures of one page's main content `text` (see the module docstring);
-    readability reads `prose` (the text without code blocks and tables) when given."""
+    readability reads `prose` (the text without code blocks and tables) when given.
+
+    The text is split into words once per text: the prose is usually the whole text
+    (a page without code or tables) and then shares its words and sentences, and the
+    long words and syllables are counted once per distinct word."""
     words = _WORD.findall(text)
     count = len(words)
     sentences = _sentences(text) if count else 0
@@ -90,15 +95,18 @@ def measure(text: str, declared_lang: str | None, prose: str | None = None) -> C
     language = detect_language(text) if count >= MIN_WORDS_LANGUAGE else None
     matches = None if language is None or declared is None else language == declared
     ease = grade = lix = None
-    prose = text if prose is None else prose
-    prose_words = _WORD.findall(prose)
-    prose_sentences = _sentences(prose) if prose_words else 0
+    if prose is None or prose == text:
+        prose_words, prose_sentences = words, sentences
+    else:
+        prose_words = _WORD.findall(prose)
+        prose_sentences = _sentences(prose) if prose_words else 0
     if len(prose_words) >= MIN_WORDS_READABILITY and prose_sentences >= 2:
-        lix = round(len(prose_words) / prose_sentences
-                    + 100 * len(_LONG_WORD.findall(prose)) / len(prose_words), 1)
+        distinct = Counter(prose_words)
+        long_words = sum(n * len(_LONG_WORD.findall(word)) for word, n in distinct.items())
+        lix = round(len(prose_words) / prose_sentences + 100 * long_words / len(prose_words), 1)
         lang = language or declared
         if lang in FLESCH:
-            ease, grade = _flesch(prose_words, prose_sentences, lang)
+            ease, grade = _flesch(distinct, len(prose_words), prose_sentences, lang)
     fingerprint = f"{simhash(text):016x}" if count >= NEAR_DUPLICATE_MIN_WORDS else None
     return ContentMetrics(
         words=count, sentences=sentences, language=language, language_declared=declared,
@@ -164,14 +172,37 @@ def simhash(text: str) -> int:
     trafilatura adds a ±1 vector per token occurrence (64 additions each); a bit is
     set when its sum is >= 0, that is when at least half of the tokens have it. Counting
     each distinct token once, times its occurrences, gives the same sums for a fraction
-    of the work (a test compares the two on many texts).
+    of the work (a test compares the two on many texts). The tokens are trafilatura's
+    (`sample_tokens`: whitespace-split, punctuation stripped, alphanumeric ones kept,
+    then only those longer than the longest threshold that leaves half the bits'
+    worth), cleaned here once per distinct raw token: the sum does not depend on order.
     """
-    tokens = sample_tokens(text, SIMHASH_BITS)
+    counts: Counter[str] = Counter()
+    for raw, occurrences in Counter(text.split()).items():
+        token = _clean_token(raw)
+        if token is not None:
+            counts[token] += occurrences
+    if not counts:  # no Latin-punctuated tokens (e.g. CJK): trafilatura's own fallback
+        counts = Counter(sample_tokens(text, SIMHASH_BITS))
+    else:
+        for shorter_than in range(4, 0, -1):
+            sample = {t: n for t, n in counts.items() if len(t) > shorter_than}
+            if sum(sample.values()) >= SIMHASH_BITS / 2:
+                counts = sample
+                break
+    total = sum(counts.values())
     per_bit = [0] * SIMHASH_BITS
-    for token, occurrences in Counter(tokens).items():
+    for token, occurrences in counts.items():
         for bit in _set_bits(token):
             per_bit[bit] += occurrences
-    return sum(1 << bit for bit in range(SIMHASH_BITS) if 2 * per_bit[bit] >= len(tokens))
+    return sum(1 << bit for bit in range(SIMHASH_BITS) if 2 * per_bit[bit] >= total)
+
+
+@lru_cache(maxsize=2**16)
+def _clean_token(raw: str) -> str | None:
+    """A whitespace-separated token as `sample_tokens` keeps it, or None if it drops it."""
+    token = raw.strip(string.punctuation)
+    return token if token.isalnum() else None
 
 
 def _hyphenator(lang: str) -> pyphen.Pyphen:
@@ -191,11 +222,13 @@ def _syllables(word: str, lang: str) -> int:
     return len(_hyphenator(lang).positions(word)) + 1
 
 
-def _flesch(words: list[str], sentences: int, lang: str) -> tuple[float, float | None]:
-    per_sentence = len(words) / sentences
-    syllables = sum(n * _syllables(word, lang)
-                    for word, n in Counter(w.lower() for w in words).items())
-    per_word = syllables / len(words)
+def _flesch(distinct: Counter[str], words: int, sentences: int, lang: str
+            ) -> tuple[float, float | None]:
+    """Flesch reading ease (and the Flesch–Kincaid grade in English) of `words` words
+    whose distinct forms and counts are `distinct`."""
+    per_sentence = words / sentences
+    syllables = sum(n * _syllables(word.lower(), lang) for word, n in distinct.items())
+    per_word = syllables / words
     base, a, b = FLESCH[lang]
     ease = round(base - a * per_sentence - b * per_word, 1)
     grade = max(0.0, round(0.39 * per_sentence + 11.8 * per_word - 15.59, 1)) \

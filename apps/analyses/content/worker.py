@@ -35,17 +35,19 @@ from apps.web.document import HtmlDocument
 Prepared = tuple[MainContent, ContentMetrics | None]
 
 
-def content_of(document: HtmlDocument) -> Prepared:
-    """A parsed page's main content and its measures (what the pool computes)."""
-    content = extract_main(document)
-    return content, measure(content.text, document.tree.get("lang"), content.prose)
+def content_of(document: HtmlDocument, *, consume: bool = False) -> Prepared:
+    """A parsed page's main content and its measures (what the pool computes);
+    `consume`: nothing reads the document's tree afterwards (see `extract_main`)."""
+    declared = document.tree.get("lang")
+    content = extract_main(document, consume=consume)
+    return content, measure(content.text, declared, content.prose)
 
 
 def _from_text(text: str, url: str) -> Prepared:
     document = HtmlDocument.parse(text, url)
     if document is None:
         return EMPTY, None
-    return content_of(document)
+    return content_of(document, consume=True)  # this parse is the worker's own
 
 
 def _ready() -> bool:

@@ -1,6 +1,8 @@
 """Content measures: words, language, readability by language, fingerprints."""
 
 import random
+import re
+from collections import Counter
 
 import pyphen
 import pytest
@@ -96,6 +98,24 @@ def test_syllables_counted_per_distinct_word_match_counting_each_word():
     syllables = sum(1 if w.isdigit() else len(hyphenator.positions(w.lower())) + 1
                     for w in words)
     per_sentence, per_word = len(words) / 3, syllables / len(words)
-    ease, grade = _flesch(words, 3, "en")
+    ease, grade = _flesch(Counter(words), len(words), 3, "en")
     assert ease == round(206.835 - 1.015 * per_sentence - 84.6 * per_word, 1)
     assert grade == max(0.0, round(0.39 * per_sentence + 11.8 * per_word - 15.59, 1))
+
+
+def test_lix_counts_long_words_per_distinct_word_as_in_the_whole_text():
+    text = ("Extraordinary words and abcdefg123hijklmn, under_scored_words, naïvetés "
+            "régulièrement. Short ones too. Extraordinary again! ") * 9
+    words, sentences = re.findall(r"\w+", text), 27
+    long_words = len(re.findall(r"[^\W\d_]{7,}", text))
+    metrics = measure(text, "en")
+    assert metrics.sentences == sentences
+    assert metrics.lix == round(len(words) / sentences + 100 * long_words / len(words), 1)
+
+
+def test_prose_apart_from_the_text_is_measured_on_its_own_words():
+    code = "x = compute_value(argument_one, argument_two) " * 40
+    with_code, prose_only = measure(PLAIN + code, "en", PLAIN), measure(PLAIN, "en")
+    assert with_code.words > prose_only.words
+    assert (with_code.lix, with_code.grade, with_code.reading_ease) == (
+        prose_only.lix, prose_only.grade, prose_only.reading_ease)
