@@ -479,15 +479,49 @@ def _content_worker_memory() -> list[dict]:
     pids = list(getattr(pool.executor, "_processes", {}) or {})
     out = [{"pid": pid, "role": "worker", "cpu_s": _proc_cpu_seconds(pid),
             **_proc_memory_mib(pid)} for pid in pids]
-    try:  # the fork server the workers were forked from (it holds the shared pages)
-        status = Path(f"/proc/{pids[0]}/status").read_text()
+    server = _fork_server_pid(pids)
+    if server is not None:
+        out.append({"pid": server, "role": "fork server", **_proc_memory_mib(server)})
+    return out
+
+
+def _fork_server_pid(worker_pids: list[int]) -> int | None:
+    """The process the content workers were forked from (it holds the shared pages)."""
+    try:
+        status = Path(f"/proc/{worker_pids[0]}/status").read_text()
         parent = int(next(line.split()[1] for line in status.splitlines()
                           if line.startswith("PPid:")))
-        if parent != os.getpid():
-            out.append({"pid": parent, "role": "fork server", **_proc_memory_mib(parent)})
     except (IndexError, OSError, StopIteration, ValueError):
-        pass
-    return out
+        return None
+    return parent if parent != os.getpid() else None
+
+
+def _analysis_pids() -> list[int]:
+    """This process, its content workers and their fork server."""
+    from apps.analyses.content import worker
+
+    pids = [os.getpid()]
+    pool = worker._pool
+    if pool is not None:
+        workers = list(getattr(pool.executor, "_processes", {}) or {})
+        server = _fork_server_pid(workers)
+        pids += workers + ([server] if server is not None else [])
+    return pids
+
+
+def _total_pss_mib(pids: list[int]) -> float:
+    """The processes' proportional set size together: pages shared between them
+    (the fork server's models) are counted once."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            pass
+    return round(total / 1024, 1)
 
 
 def _emit(result: dict) -> None:
@@ -704,11 +738,14 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
     rss_before = _current_rss_mib()
     # RSS sampled twice a second with the pages stored so far: where memory grows.
     samples: list[tuple[int, float]] = []
+    # Pss of the analysis's processes together (this one, content workers, fork server).
+    pss_samples: list[tuple[int, float]] = []
     sampling = threading.Event()
 
     def sample() -> None:
         while not sampling.wait(0.5):
             samples.append((len(page_times), _current_rss_mib() or 0.0))
+            pss_samples.append((len(page_times), _total_pss_mib(_analysis_pids())))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -726,6 +763,12 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         "max while crawling": max(crawl_samples, default=None),
         "max after the last page": max((rss for n, rss in samples if n >= max_pages),
                                        default=None),
+    }
+    pss_profile = {
+        **{f"at {share}% of pages": next((pss for n, pss in pss_samples
+                                          if n >= max_pages * share / 100), None)
+           for share in (10, 50, 90)},
+        "max": max((pss for _, pss in pss_samples), default=None),
     }
     ru1 = resource.getrusage(resource.RUSAGE_SELF)
     job_cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
@@ -762,6 +805,7 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         "rss_before_job_mib": rss_before,
         "pages_per_s_by_tenth": by_tenth,
         "rss_profile_mib": rss_profile,
+        "total_pss_profile_mib": pss_profile,
         "content_workers": workers,
         "own_memory": _proc_memory_mib(os.getpid()),
         "db_backend_cpu_s": (round(backend_cpu - backend_cpu0, 2)
@@ -866,8 +910,9 @@ def main() -> None:
     parser.add_argument("--peers", default="bare,crawler",
                         help="comma-separated peers run beside Sitelens's audit: bare, scrapy, "
                              "crawler (Sitelens's crawler alone)")
-    parser.add_argument("--only", choices=("bare", "scrapy", "crawler", "sitelens"), default=None,
-                        help="run only one of the two crawls")
+    parser.add_argument("--only", default="",
+                        help="comma-separated: run only these of bare, scrapy, crawler, sitelens "
+                             "(e.g. bare,crawler for the crawler-alone ratio)")
     parser.add_argument("--profile", default="",
                         help="write a cProfile of the Sitelens main thread to this file")
     parser.add_argument("--keep", action="store_true",
@@ -937,7 +982,7 @@ def main() -> None:
         runs: dict[str, list[dict]] = {}
         for n in range(args.repeat):
             for kind in (*[p.strip() for p in args.peers.split(",") if p.strip()], "sitelens"):
-                if args.only and args.only != kind:
+                if args.only and kind not in args.only.split(","):
                     continue
                 if kind == "sitelens" and is_pg:
                     _pg_recreate(database_url)
@@ -1013,6 +1058,9 @@ def main() -> None:
             own = _proc_share(r)
             if r.get("rss_profile_mib"):
                 print("  RSS (MiB): " + ", ".join(f"{k} {v}" for k, v in r["rss_profile_mib"].items()))
+            if r.get("total_pss_profile_mib"):
+                print("  analysis + content processes, Pss together (MiB): "
+                      + ", ".join(f"{k} {v}" for k, v in r["total_pss_profile_mib"].items()))
             if r.get("content_workers"):
                 workers = r["content_workers"]
                 worker_cpu = sum(w.get("cpu_s") or 0 for w in workers)

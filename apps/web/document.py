@@ -90,7 +90,12 @@ class Anchor:
     element: etree._Element
     href: str | None  # raw attribute value
     url: str | None  # absolute, normalised; None when not crawlable (javascript:, mailto:, empty)
-    text: str  # visible text, whitespace collapsed
+
+    @cached_property
+    def text(self) -> str:
+        """Visible text, whitespace collapsed (computed when first read: the crawler
+        needs only the URLs)."""
+        return " ".join(self.element.text_content().split())
 
 
 @dataclass
@@ -169,8 +174,7 @@ class HtmlDocument:
                         url = normalize_url(urljoin(self.base_url, stripped))
                     except ValueError:  # e.g. "http://[::1/": not a URL a browser follows
                         url = None
-            text = " ".join(el.text_content().split())
-            out.append(Anchor(element=el, href=href, url=url, text=text))
+            out.append(Anchor(element=el, href=href, url=url))
         return out
 
     @cached_property

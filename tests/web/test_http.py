@@ -33,6 +33,7 @@ from apps.web.http import (
     parse_allowed_targets,
     validate_target,
 )
+from apps.web.http.watchdog import Watchdog
 from tests.support.http_server import LocalHTTPServer, Reply
 
 LOOPBACK = {"127.0.0.1", "::1"}
@@ -692,6 +693,39 @@ def test_it_enforces_the_total_deadline_while_headers_trickle(server: LocalHTTPS
         client_for(server, read_timeout=2.0, total_timeout=0.8).get(server.url("/drip"))
     assert info.value.code == "timeout"
     assert time.monotonic() - started < 1.6
+
+
+def _until(predicate: Callable[[], bool], within: float = 3.0) -> bool:
+    deadline = time.monotonic() + within
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return predicate()
+
+
+def test_the_watchdog_fires_an_earlier_deadline_registered_after_a_later_one() -> None:
+    """All watchdogs share one scheduler thread: a short deadline added while that
+    thread sleeps towards a long one must wake it; cancelled ones never fire."""
+    late = Watchdog(60.0)
+    cancelled = Watchdog(0.05)
+    cancelled.cancel()
+    early = Watchdog(0.2)
+    left, right = socket.socketpair()
+    try:
+
+        class Conn:
+            sock = left
+
+        early.attach(Conn())
+        assert _until(lambda: early.fired)
+        assert right.recv(1) == b""  # the watched socket was shut down: the peer sees EOF
+        with pytest.raises(TimeoutError):
+            early.check()
+        assert not late.fired
+        assert not cancelled.fired
+    finally:
+        late.cancel()
+        left.close()
+        right.close()
 
 
 # --------------------------------------------------------------------------- environment, errors, misc
