@@ -468,15 +468,48 @@ def _proc_memory_mib(pid: int) -> dict:
     return out
 
 
-def _content_worker_memory() -> list[dict]:
-    """The content worker processes' memory at the end of the run (benchmark-only
-    look at the pool's private process table)."""
-    from apps.analyses.content import worker
+class _PoolWatch:
+    """Benchmark-only instrumentation of the content pool, which lives as long as the
+    analysis's crawl: the pools alive now (for sampling), and the workers' CPU and
+    memory just before each pool stops (they are gone after)."""
 
-    pool = worker._pool
-    if pool is None:
-        return []
-    pids = list(getattr(pool.executor, "_processes", {}) or {})
+    def __init__(self) -> None:
+        from apps.analyses.content import worker
+
+        self.live: list = []
+        self.last: list[dict] = []
+        start, close = worker.ContentPool.__init__, worker.ContentPool.close
+        watch = self
+
+        def watched_init(pool, processes: int) -> None:
+            start(pool, processes)
+            watch.live.append(pool)
+
+        def watched_close(pool) -> None:
+            watch.last = _content_worker_memory(pool)
+            watch.live.remove(pool)
+            close(pool)
+
+        worker.ContentPool.__init__ = watched_init
+        worker.ContentPool.close = watched_close
+
+    def pids(self) -> list[int]:
+        """This process, the live pools' workers and their fork server."""
+        pids = [os.getpid()]
+        for pool in list(self.live):
+            workers = _worker_pids(pool)
+            server = _fork_server_pid(workers)
+            pids += workers + ([server] if server is not None else [])
+        return pids
+
+
+def _worker_pids(pool) -> list[int]:
+    return list(getattr(pool.executor, "_processes", {}) or {})
+
+
+def _content_worker_memory(pool) -> list[dict]:
+    """A content pool's processes: CPU and memory (the pool's private process table)."""
+    pids = _worker_pids(pool)
     out = [{"pid": pid, "role": "worker", "cpu_s": _proc_cpu_seconds(pid),
             **_proc_memory_mib(pid)} for pid in pids]
     server = _fork_server_pid(pids)
@@ -494,19 +527,6 @@ def _fork_server_pid(worker_pids: list[int]) -> int | None:
     except (IndexError, OSError, StopIteration, ValueError):
         return None
     return parent if parent != os.getpid() else None
-
-
-def _analysis_pids() -> list[int]:
-    """This process, its content workers and their fork server."""
-    from apps.analyses.content import worker
-
-    pids = [os.getpid()]
-    pool = worker._pool
-    if pool is not None:
-        workers = list(getattr(pool.executor, "_processes", {}) or {})
-        server = _fork_server_pid(workers)
-        pids += workers + ([server] if server is not None else [])
-    return pids
 
 
 def _total_pss_mib(pids: list[int]) -> float:
@@ -735,6 +755,7 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
 
         profiler = cProfile.Profile()
         profiler.enable()
+    pools = _PoolWatch()
     rss_before = _current_rss_mib()
     # RSS sampled twice a second with the pages stored so far: where memory grows.
     samples: list[tuple[int, float]] = []
@@ -745,7 +766,7 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
     def sample() -> None:
         while not sampling.wait(0.5):
             samples.append((len(page_times), _current_rss_mib() or 0.0))
-            pss_samples.append((len(page_times), _total_pss_mib(_analysis_pids())))
+            pss_samples.append((len(page_times), _total_pss_mib(pools.pids())))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -777,7 +798,7 @@ def _sitelens_crawl(start: str, concurrency: int, max_pages: int, profile: str |
         profiler.disable()
         profiler.dump_stats(profile)
 
-    workers = _content_worker_memory()
+    workers = pools.last
     job = Job.objects.get(pk=job.pk)
     pages = Page.objects.filter(job=job).count()
     tail = started + wall - marks["last_page"] if marks["last_page"] else 0.0
@@ -1068,10 +1089,9 @@ def main() -> None:
                       f"{worker_cpu / max(r['pages'], 1) * 1000:.1f} ms/page; analysis process and "
                       f"workers together {(worker_cpu + r['job_run_cpu_s']) / max(r['pages'], 1) * 1000:.1f}"
                       " ms/page")
-                total = (own or 0) + sum(w.get("Pss") or 0 for w in workers)
-                print("  content processes (VmHWM / Pss MiB): "
+                print("  content processes as the crawl ended (VmHWM / Pss MiB): "
                       + ", ".join(f"{w['role']} {w.get('VmHWM')} / {w.get('Pss')}" for w in workers)
-                      + f"; analysis process Pss {own} MiB; all together Pss {total:.1f} MiB")
+                      + f"; analysis process Pss at the end {own} MiB")
             print(f"  {r['queries']} SQL statements from job_run "
                   f"({r['queries'] / max(r['pages'], 1):.1f} per page)"
                   + (f"; PostgreSQL backend CPU {r['db_backend_cpu_s']} s"

@@ -8,6 +8,7 @@ PostgreSQL / Redis without touching code.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,8 +95,13 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Content-Disposition"]
 CORS_ALLOW_HEADERS = ["accept", "authorization", "content-type", "x-request-id"]
 
+# daphne's app only gives `manage.py runserver` HTTP + WebSocket (it must come first
+# then). It imports Twisted, about 16 MiB that the worker (qcluster), management
+# commands and daphne's own processes do not need from it: only runserver loads it.
+_RUNSERVER = sys.argv[1:2] == ["runserver"]
+
 INSTALLED_APPS = [
-    "daphne",  # must come first: its runserver serves HTTP and WebSocket
+    *(["daphne"] if _RUNSERVER else []),
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -27,16 +27,14 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
 from hashlib import blake2b
 from urllib.parse import urldefrag, urljoin
 
-import trafilatura
-import trafilatura.external
 from lxml import etree
-from trafilatura.xml import xmltotxt
 
 from apps.web.document import HtmlDocument
 
@@ -109,7 +107,7 @@ AGREEMENT = 0.02  # share of the plain pass's words the rich pass may lack
 # trafilatura behaves as shipped.
 _readability_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "readability_memo", default=None)
-_try_readability = trafilatura.external.try_readability
+_try_readability = None  # trafilatura's own, once it is loaded
 
 
 def _memoized_readability(htmlinput):
@@ -122,13 +120,34 @@ def _memoized_readability(htmlinput):
     return copy.deepcopy(memo[key])
 
 
-trafilatura.external.try_readability = _memoized_readability
+@functools.cache
+def _trafilatura():
+    """trafilatura, imported on the first extraction: about 45 MiB that the analysis's
+    own process, whose pages the content workers extract, does not load."""
+    global _try_readability
+    import trafilatura
+    import trafilatura.external
+    import trafilatura.xml
+
+    _try_readability = trafilatura.external.try_readability
+    trafilatura.external.try_readability = _memoized_readability
+    return trafilatura
+
+
+def warm() -> None:
+    """Load trafilatura now: a process that forks workers calls it first, so they share
+    it instead of each importing its own."""
+    _trafilatura()
+
+
+def xmltotxt(tree: etree._Element, *, include_formatting: bool) -> str:
+    return _trafilatura().xml.xmltotxt(tree, include_formatting=include_formatting)
 
 
 def _extract(tree: etree._Element, url: str, *, rich: bool) -> etree._Element | None:
     # "txt", not "python": the python format also writes the body out as text, which
     # is not used here (the body is); the body is the same for both.
-    result = trafilatura.bare_extraction(
+    result = _trafilatura().bare_extraction(
         tree, url=url, output_format="txt", include_comments=False, include_tables=True,
         include_images=rich, include_links=rich, include_formatting=True, with_metadata=False,
         deduplicate=False,

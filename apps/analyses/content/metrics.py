@@ -33,10 +33,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from hashlib import blake2b
+from typing import TYPE_CHECKING
 
-import py3langid
-import pyphen
-from trafilatura.deduplication import Simhash, sample_tokens
+if TYPE_CHECKING:
+    from pyphen import Pyphen
+
 
 THIN_CONTENT_WORDS = 200  # below this, a page's main content is thin (Screaming Frog's default)
 MIN_WORDS_LANGUAGE = 20
@@ -56,7 +57,7 @@ FLESCH: dict[str, tuple[float, float, float]] = {
     "it": (217.0, 1.3, 60.0),  # Flesch–Vacca 1972
     "nl": (206.84, 0.93, 77.0),  # Douma 1960
 }
-_hyphenators: dict[str, pyphen.Pyphen] = {}
+_hyphenators: dict[str, Pyphen] = {}
 _hyphenators_lock = threading.Lock()
 
 
@@ -125,25 +126,34 @@ def measure_page(page, content) -> ContentMetrics:
 LANGUAGE_SAMPLE_CHARS = 5000  # langid's accuracy is flat long before this (Lui & Baldwin 2012)
 
 
+WARM_HYPHENATION = ("en",)
+
+
 def warm() -> None:
     """Load what the measures load lazily: py3langid's model (about 70 MiB of arrays)
-    and the readability languages' hyphenation patterns. A process that forks workers
-    calls it first, so they share one copy instead of each loading its own."""
+    and English hyphenation patterns. A process that forks workers calls it first, so
+    they share one copy instead of each loading its own. The other readability
+    languages' patterns are loaded by a worker when it meets such a page: all of them
+    would add 26 MiB (German's alone 16) to a pool that most sites, written in one
+    language, never use."""
     detect_language("warm up the language model")
-    for lang in FLESCH:
+    for lang in WARM_HYPHENATION:
         _hyphenator(lang)
 
 
 def detect_language(text: str) -> str | None:
     """The language of the first LANGUAGE_SAMPLE_CHARS characters: its cost grows with
     the text, its answer does not (it took 13 % of a page's analysis at 20 000)."""
+    import py3langid  # imported where used: the analysis's process never loads it
+
     code, _score = py3langid.classify(text[:LANGUAGE_SAMPLE_CHARS])
     return code or None
 
 
 def hamming_similarity(a: str, b: str) -> float:
-    """Similarity of two simhash fingerprints: shared bits / 64."""
-    return Simhash(existing_hash=a).similarity(Simhash(existing_hash=b))
+    """Similarity of two simhash fingerprints: shared bits / 64 (trafilatura's
+    `Simhash.similarity`)."""
+    return (SIMHASH_BITS - (int(a, 16) ^ int(b, 16)).bit_count()) / SIMHASH_BITS
 
 
 def is_near_duplicate(a: str, b: str) -> bool:
@@ -183,6 +193,8 @@ def simhash(text: str) -> int:
         if token is not None:
             counts[token] += occurrences
     if not counts:  # no Latin-punctuated tokens (e.g. CJK): trafilatura's own fallback
+        from trafilatura.deduplication import sample_tokens
+
         counts = Counter(sample_tokens(text, SIMHASH_BITS))
     else:
         for shorter_than in range(4, 0, -1):
@@ -205,7 +217,9 @@ def _clean_token(raw: str) -> str | None:
     return token if token.isalnum() else None
 
 
-def _hyphenator(lang: str) -> pyphen.Pyphen:
+def _hyphenator(lang: str) -> Pyphen:
+    import pyphen
+
     with _hyphenators_lock:
         hyphenator = _hyphenators.get(lang)
         if hyphenator is None:

@@ -7,8 +7,9 @@ Importing this module has that effect on purpose; nothing else imports it.
 
 import gc
 
-from apps.analyses.content import metrics, worker  # noqa: F401 - loaded to be shared
+from apps.analyses.content import extract, metrics, worker  # noqa: F401 - worker: loaded to be shared
 
+extract.warm()
 metrics.warm()
 # What is loaded so far stays for the process's life: keeping it out of the collector's
 # generations means a worker's collections do not write to (and so copy) those pages.

@@ -12,19 +12,20 @@ A tree cannot be pickled; the worker parses the same text with the same parser
 (a test compares both ways on every page of the test site). What comes back is small:
 the Markdown, the texts and the measures.
 
-The pool is started once per process and kept; it uses the `forkserver` start
+An analysis starts its pool when its crawl starts and stops it, fork server included,
+when the crawl ends: the pool holds about 170 MiB (py3langid's model alone is 74 MiB)
+that neither the site analysis after the crawl nor an idle worker needs, and starting
+one costs about a second of CPU beside the first pages. It uses the `forkserver` start
 method, so its processes start from a clean interpreter: no inherited database
 connection, thread or lock. The fork server loads trafilatura and the measures' models
 once (`apps.analyses.content.preload`) and the workers are forked from it, sharing those
-pages instead of each loading its own copy (about 70 MiB each for py3langid's model). A pool that
-breaks (a worker killed) is replaced on the next use, and the pages in flight are
-extracted in-process instead.
+pages instead of each loading its own copy. When a worker dies the page it had is
+extracted in-process and the pool starts new workers for the pages that follow.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -56,46 +57,57 @@ def _ready() -> bool:
 
 class ContentPool:
     """`processes` workers extracting main content; `submit` returns a Future of
-    `Prepared` (whose result raises BrokenProcessPool if a worker died meanwhile)."""
+    `Prepared` (whose result raises BrokenProcessPool if a worker died meanwhile).
+    Use it as a context manager: leaving it stops the workers and the fork server."""
 
     def __init__(self, processes: int):
+        self.processes = processes
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["apps.analyses.content.preload"])
-        self.processes = processes
-        self.executor = ProcessPoolExecutor(processes, mp_context=context)
-        self.executor.submit(_ready)  # start the workers now, not under the first page
+        executor = ProcessPoolExecutor(self.processes, mp_context=context)
+        executor.submit(_ready)  # start the workers now, not under the first page
+        return executor
 
     def submit(self, document: HtmlDocument) -> Future | None:
-        """The page's extraction in a worker; None when the pool cannot take it (it
-        broke: the page is extracted in-process, the next analysis gets a new pool)."""
+        """The page's extraction in a worker; None when the pool cannot take it (the
+        page is then extracted in-process). A pool broken by a dead worker gets new
+        workers first."""
+        if _broken(self.executor):
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._start()
         try:
             return self.executor.submit(_from_text, document.text, document.url)
         except (BrokenProcessPool, RuntimeError):  # RuntimeError: shut down meanwhile
             return None
 
-    def shutdown(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+    def close(self) -> None:
+        """Stop the workers, then the fork server (and with it the models it holds)."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        _stop_fork_server()
+
+    def __enter__(self) -> ContentPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
-_pool: ContentPool | None = None
-_pool_lock = threading.Lock()
+def _broken(executor: ProcessPoolExecutor) -> bool:
+    return bool(getattr(executor, "_broken", False))
 
 
-def shared_pool(processes: int) -> ContentPool:
-    """This process's pool of `processes` workers, started on first use and replaced
-    when broken."""
-    global _pool
-    with _pool_lock:
-        if _pool is not None and (_pool.processes != processes or _broken(_pool)):
-            _pool.shutdown()
-            _pool = None
-        if _pool is None:
-            _pool = ContentPool(processes)
-        return _pool
+def _stop_fork_server() -> None:
+    """multiprocessing keeps one fork server per process for its life; this stops it
+    (the next pool starts a new one). `ForkServer._stop` is how CPython's own tests
+    stop it; without it (another Python) the fork server stays, as it would anyway."""
+    from multiprocessing import forkserver
 
-
-def _broken(pool: ContentPool) -> bool:
-    return bool(getattr(pool.executor, "_broken", False))
+    stop = getattr(forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
 
 
 def result_or_local(future: Future | None, document: HtmlDocument) -> tuple[Prepared, bool]:

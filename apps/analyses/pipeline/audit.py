@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from apps.analyses.analyzers.facts import page_facts, page_weight
 from apps.analyses.analyzers.scores import applicable_rules, page_scores, site_scores
 from apps.analyses.analyzers.taxonomy import Outcome
 from apps.analyses.content import MainContent, extract_main, measure_page
-from apps.analyses.content.worker import Prepared, result_or_local, shared_pool
+from apps.analyses.content.worker import ContentPool, Prepared, result_or_local
 from apps.analyses.options import AnalysisOptions, InvalidOptions
 from apps.analyses.pipeline import store
 from apps.analyses.pipeline.personas import review_personas
@@ -126,13 +127,16 @@ def crawl(run: AuditRun) -> None:
         ctx.log(f"Resuming after an interruption: {len(done)} pages already stored are not "
                 "fetched again.")
     crawl_options = options.crawl_options()
-    with guarded_client(user_agent=crawl_options.user_agent) as client:
+    processes = _pool_size(options)
+    with ExitStack() as stack:
+        client = stack.enter_context(guarded_client(user_agent=crawl_options.user_agent))
+        # The content workers live as long as the crawl (see content.worker).
+        pool = stack.enter_context(ContentPool(processes)) if processes else None
         crawler = run.crawler = Crawler(ctx.job.url, crawl_options,
                                         CredentialedClient(client, run.credential),
                                         done=done, on_idle=ctx.tick,
                                         on_slowed=SlowdownLog(ctx))
         pages = crawler.crawl()
-        pool = _content_pool(options)
         # Pages whose content a worker process is extracting; the oldest is judged and
         # stored once the window is full, so fetching, extraction and rules overlap.
         window: deque[tuple[CrawledPage, Future | None]] = deque()
@@ -183,13 +187,12 @@ class SlowdownLog:
                                       "slowed": slowdown.as_dict()})
 
 
-def _content_pool(options: AnalysisOptions):
-    """The content workers for an analysis big enough to repay them, or None (the
-    content is then extracted in this process)."""
-    processes = settings.SITELENS_CONTENT_PROCESSES
-    if processes < 1 or options.max_pages < settings.SITELENS_CONTENT_POOL_MIN_PAGES:
-        return None
-    return shared_pool(processes)
+def _pool_size(options: AnalysisOptions) -> int:
+    """How many content workers an analysis gets: none (the content is then extracted
+    in this process) when it is too small to repay starting them."""
+    if options.max_pages < settings.SITELENS_CONTENT_POOL_MIN_PAGES:
+        return 0
+    return settings.SITELENS_CONTENT_PROCESSES
 
 
 def _page(run: AuditRun, crawled: CrawledPage, future: Future | None = None, *,
