@@ -20,6 +20,7 @@ class NotificationsConfig(AppConfig):
             on_progress,
             on_transition,
             on_transition_webhooks,
+            progress_due,
         )
 
         # Recorded in the transition's own transaction: a notification or a webhook
@@ -30,6 +31,7 @@ class NotificationsConfig(AppConfig):
                          dispatch_uid="webhooks-on-transition")
         connect_recorder(export_ready, on_export_ready,
                          dispatch_uid="notifications-on-export-ready")
-        connect_recorder(job_progress, on_progress, dispatch_uid="notifications-on-progress")
+        connect_recorder(job_progress, on_progress, dispatch_uid="notifications-on-progress",
+                         gate=progress_due)
         register_stats("webhooks", webhooks.stats)
         register_producer("webhooks", webhooks.metrics)

@@ -56,15 +56,21 @@ def on_transition_webhooks(sender, *, job, transition, **kwargs) -> None:
                   {"analysis": _analysis(current)}, one_off_url=_one_off_url(current))
 
 
-def on_progress(sender, *, job, progress, **kwargs) -> None:
-    """analysis.progress, at most once per SITELENS_WEBHOOK_PROGRESS_SECONDS per job."""
+def progress_due(sender, *, job, **kwargs) -> bool:
+    """Whether `on_progress` sends this time: at most once per
+    SITELENS_WEBHOOK_PROGRESS_SECONDS per job (the gate of its recorder)."""
     now = time.monotonic()
     last = _last_progress.get(job.pk)
     if last is not None and now - last < settings.SITELENS_WEBHOOK_PROGRESS_SECONDS:
-        return
+        return False
     if len(_last_progress) >= _PROGRESS_MEMORY:
         _last_progress.clear()
     _last_progress[job.pk] = now
+    return True
+
+
+def on_progress(sender, *, job, progress, **kwargs) -> None:
+    """analysis.progress (when `progress_due` lets it through)."""
     webhooks.emit(job.owner, "analysis.progress",
                   {"analysis": {"id": str(job.pk), "url": job.url, "status": "running",
                                 **progress}},

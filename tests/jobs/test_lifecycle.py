@@ -2,7 +2,8 @@
 once after commit; subscribers cannot change a job's outcome."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from apps.core import lifecycle
 from apps.core.lifecycle import connect_recorder, job_transition, job_transition_recorded
@@ -170,3 +171,31 @@ def test_what_recorders_wrote_goes_when_the_transition_rolls_back(
 def test_announce_refuses_to_run_outside_a_transaction():
     with pytest.raises(RuntimeError, match="inside the transaction"):
         lifecycle.announce(Job(), lifecycle.STARTED)
+
+
+@pytest.mark.django_db
+def test_a_gated_recorder_opens_no_savepoint_when_its_gate_says_no(settings):
+    """Progress is sent with every stored page and its webhook receiver mostly does
+    nothing: its gate runs first, so those pages pay no SAVEPOINT / RELEASE."""
+    settings.SITELENS_WEBHOOK_PROGRESS_SECONDS = 3600
+    calls, due = [], [False]
+
+    def receiver(sender, *, job, progress, **kwargs):
+        calls.append(progress)
+
+    connect_recorder(lifecycle.job_progress, receiver, dispatch_uid="test-gated",
+                     gate=lambda sender, **kwargs: due[0])
+    job = JobFactory()
+    try:
+        with transaction.atomic():  # the webhooks' own progress receiver: due the first time
+            lifecycle.announce_progress(job, {"pages_done": 0})
+        with transaction.atomic(), CaptureQueriesContext(connection) as quiet:
+            lifecycle.announce_progress(job, {"pages_done": 1})
+        due[0] = True
+        with transaction.atomic(), CaptureQueriesContext(connection) as sent:
+            lifecycle.announce_progress(job, {"pages_done": 2})
+    finally:
+        lifecycle.job_progress.disconnect(dispatch_uid="test-gated")
+    assert calls == [{"pages_done": 2}]
+    assert not any("SAVEPOINT" in q["sql"] for q in quiet.captured_queries)
+    assert any("SAVEPOINT" in q["sql"] for q in sent.captured_queries)
