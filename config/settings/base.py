@@ -226,6 +226,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                           "LOCATION": "sitelens_cache"}}
+# Each process's memo of ended analyses' API answers, keyed by a digest of what they
+# depend on (apps.analyses.api.views.representation_version): nothing to invalidate or
+# share, and a few MB at most.
+CACHES["representations"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                             "LOCATION": "representations", "TIMEOUT": 3600,
+                             "OPTIONS": {"MAX_ENTRIES": 200}}
 
 # --- django-q2 ----------------------------------------------------------------------
 # A crawl can run long, and django-q2 requires timeout < retry. Worker deaths are
