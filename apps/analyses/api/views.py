@@ -11,7 +11,7 @@ import uuid
 
 from django.core.cache import caches
 from django.db.models import Prefetch
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -109,23 +109,31 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
         description="Not modified: `If-None-Match` names the analysis's current `ETag` "
                     "(given once it has ended)."), **ERRORS(401, 404)})
     def retrieve(self, request, *args, **kwargs):
-        """An ended analysis's answer is built once and cached, and comes with an `ETag`;
-        `If-None-Match` with it answers 304. The owner check runs on every request."""
+        """An ended analysis's answer is built and rendered once and cached, and comes
+        with an `ETag`; `If-None-Match` with it answers 304. The owner check runs on
+        every request."""
         job = self.get_object()
         if not job.is_terminal:
             return Response(self.serialize(job))
         version = representation_version(job)
-        etag = f'"{version}-{request.accepted_renderer.format}"'
+        # Weak: the same answer in any JSON indent (and gzip keeps it valid).
+        etag = f'W/"{version}-{request.accepted_renderer.format}"'
         not_modified = get_conditional_response(request, etag=etag)
         if not_modified is not None:
             not_modified["ETag"] = etag
             return not_modified
-        key = f"analysis:{job.pk}:{version}"
-        data = representations.get(key)
-        if data is None:
-            data = self.serialize(job)
-            representations.set(key, data)
-        return Response(data, headers={"ETag": etag})
+        renderer, media_type = request.accepted_renderer, request.accepted_media_type
+        if type(renderer) is not JSONRenderer:  # the browsable API: rendered for each reader
+            return Response(self.serialize(job), headers={"ETag": etag})
+        # Kept as the bytes DRF's renderer writes, which differ only by the indent that
+        # Accept may ask for (`application/json; indent=4`).
+        context = self.get_renderer_context()
+        key = f"analysis:{job.pk}:{version}:{renderer.get_indent(media_type, context)}"
+        body = representations.get(key)
+        if body is None:
+            body = renderer.render(self.serialize(job), media_type, context)
+            representations.set(key, body)
+        return HttpResponse(body, content_type=renderer.media_type, headers={"ETag": etag})
 
     @extend_schema(
         request=AnalysisRequestSerializer,
