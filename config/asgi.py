@@ -10,8 +10,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 # sync code may run in a new thread, and a connection kept by a finished thread is
 # never closed: with PostgreSQL, a load of API requests ended in "too many clients"
 # (benchmarks/README.md). Django's documentation: "If you're using ASGI, persistent
-# connections should be disabled." The worker keeps its persistent connection.
+# connections should be disabled. Instead, use your database backend's built-in
+# connection pooling": on PostgreSQL, a pool of DB_POOL_SIZE connections (10 unless
+# set; 0 turns it off and every request connects anew). The worker keeps its
+# persistent connection.
 os.environ["DB_CONN_MAX_AGE"] = "0"
+os.environ.setdefault("DB_POOL_SIZE", "10")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 

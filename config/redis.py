@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
+import redis
+
 
 def channel_layer(url: str) -> dict:
     """The channels-redis layer for `url`.
@@ -12,3 +16,25 @@ def channel_layer(url: str) -> dict:
     """
     return {"BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {"hosts": [{"address": url, "socket_timeout": 30}]}}
+
+
+class SharedConnectionPool:
+    """The cache's Redis connection pool, one per process and server.
+
+    Django's Redis cache keeps its pool on the cache object, and the web process gets a
+    new cache object with every request (under ASGI each request runs in a context and
+    thread of its own), so every request opened, checked and dropped a Redis connection
+    before its throttle could count it. redis-py's pools are thread-safe and reset
+    themselves after a fork. Use as the cache's OPTIONS["pool_class"].
+    """
+
+    _pools: dict = {}
+    _lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, **options):
+        key = (url, repr(sorted(options.items())))
+        with cls._lock:
+            if key not in cls._pools:
+                cls._pools[key] = redis.ConnectionPool.from_url(url, **options)
+            return cls._pools[key]

@@ -21,7 +21,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_sitelens.sqlite3")}  # noqa: F405
 
 # Throttle history lives in the cache; tests that check 429 switch to a real cache.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405
 
 # Connections opened in worker threads (async consumers, sync_to_async) must not
 # outlive a test, or PostgreSQL refuses to drop the test database at the end.

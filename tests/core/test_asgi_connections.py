@@ -1,4 +1,5 @@
-"""The web process (ASGI) keeps no database connection across requests."""
+"""The web process (ASGI) keeps no database connection across requests; on PostgreSQL
+it draws them from a pool instead."""
 
 import os
 import subprocess
@@ -7,20 +8,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PROBE = ("import config.asgi; from django.conf import settings; "
-         "print(settings.DATABASES['default']['CONN_MAX_AGE'])")
+PROBE = ("from django.conf import settings; d = settings.DATABASES['default']; "
+         "print(d['CONN_MAX_AGE'], d.get('OPTIONS', {}).get('pool', {}).get('max_size'))")
 
 
-def _conn_max_age(module: str | None) -> str:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base",
-           "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused", "DB_CONN_MAX_AGE": "60"}
-    code = PROBE if module == "asgi" else PROBE.replace("import config.asgi; ", "import django; django.setup(); ")
-    return subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True,
+def _database_settings(module: str | None, **env: str) -> str:
+    env = {**{k: v for k, v in os.environ.items() if k != "DB_POOL_SIZE"},
+           "DJANGO_SETTINGS_MODULE": "config.settings.base",
+           "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused", "DB_CONN_MAX_AGE": "60",
+           **env}
+    setup = "import config.asgi; " if module == "asgi" else "import django; django.setup(); "
+    return subprocess.run([sys.executable, "-c", setup + PROBE], env=env, cwd=ROOT, check=True,
                           capture_output=True, text=True).stdout.strip()
 
 
-def test_the_asgi_application_disables_persistent_connections():
+def test_the_asgi_application_pools_connections_instead_of_keeping_them():
     # A connection kept by a finished request thread is never closed (PostgreSQL then
-    # refuses "too many clients"); elsewhere (the worker) the setting is honoured.
-    assert _conn_max_age("asgi") == "0"
-    assert _conn_max_age(None) == "60"
+    # refuses "too many clients"); a pooled one goes back to the pool at the request's end.
+    assert _database_settings("asgi") == "0 10"
+    assert _database_settings("asgi", DB_POOL_SIZE="4") == "0 4"
+    assert _database_settings("asgi", DB_POOL_SIZE="0") == "0 None"
+
+
+def test_elsewhere_the_persistent_connection_setting_is_honoured():
+    assert _database_settings(None) == "60 None"

@@ -6,9 +6,13 @@ stream) come from `apps.jobs.api.views.JobViewSet`.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
-from django.http import StreamingHttpResponse
+from django.core.cache import caches
+from django.db.models import Prefetch
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -48,6 +52,22 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
+# This process's memo of ended analyses' answers (`representation_version`).
+representations = caches["representations"]
+
+
+def representation_version(job: Job) -> str:
+    """What an ended analysis's answer depends on, as a digest: every column of its
+    row (status, times, error, options, credential, `pruned`...) and the ids of the
+    analyses that retry it. Its findings, rule failures and report are written before
+    it ends and never change afterwards, so a change to the answer changes this digest;
+    a cached answer is never served for another. `job` comes with its `retries`
+    prefetched."""
+    values = [getattr(job, field.attname) for field in Job._meta.concrete_fields]
+    values.append([retry.pk for retry in job.retries.all()])
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+
+
 def _request(data):
     serializer = AnalysisRequestSerializer(data=data)
     serializer.is_valid(raise_exception=True)
@@ -61,7 +81,11 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         # Only the analysis itself shows `retries`; sub-resources do not pay for them.
-        if self.action in ("list", "retrieve", "create"):
+        if self.action == "retrieve":
+            # The report is read only when the answer is built, not when it is cached.
+            return queryset.prefetch_related(
+                Prefetch("retries", queryset=Job.objects.only("id", "retry_of_id")))
+        if self.action in ("list", "create"):
             return queryset.select_related("report").prefetch_related("retries")
         return queryset
 
@@ -81,9 +105,35 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
         return self.get_paginated_response(
             AnalysisSerializer(self._with_counts(list(page)), many=True).data)
 
-    @extend_schema(responses={200: AnalysisSerializer, **ERRORS(401, 404)})
+    @extend_schema(responses={200: AnalysisSerializer, 304: OpenApiResponse(
+        description="Not modified: `If-None-Match` names the analysis's current `ETag` "
+                    "(given once it has ended)."), **ERRORS(401, 404)})
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.serialize(self.get_object()))
+        """An ended analysis's answer is built and rendered once and cached, and comes
+        with an `ETag`; `If-None-Match` with it answers 304. The owner check runs on
+        every request."""
+        job = self.get_object()
+        if not job.is_terminal:
+            return Response(self.serialize(job))
+        version = representation_version(job)
+        # Weak: the same answer in any JSON indent (and gzip keeps it valid).
+        etag = f'W/"{version}-{request.accepted_renderer.format}"'
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            not_modified["ETag"] = etag
+            return not_modified
+        renderer, media_type = request.accepted_renderer, request.accepted_media_type
+        if type(renderer) is not JSONRenderer:  # the browsable API: rendered for each reader
+            return Response(self.serialize(job), headers={"ETag": etag})
+        # Kept as the bytes DRF's renderer writes, which differ only by the indent that
+        # Accept may ask for (`application/json; indent=4`).
+        context = self.get_renderer_context()
+        key = f"analysis:{job.pk}:{version}:{renderer.get_indent(media_type, context)}"
+        body = representations.get(key)
+        if body is None:
+            body = renderer.render(self.serialize(job), media_type, context)
+            representations.set(key, body)
+        return HttpResponse(body, content_type=renderer.media_type, headers={"ETag": etag})
 
     @extend_schema(
         request=AnalysisRequestSerializer,
