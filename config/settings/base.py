@@ -369,12 +369,15 @@ SITELENS_QUEUED_STALE_SECONDS = env_int("SITELENS_QUEUED_STALE_SECONDS", 600, mi
 SITELENS_MAX_PAGES_CAP = env_int("SITELENS_MAX_PAGES_CAP", 10_000, minimum=1)
 # One pathological page keeps at most this many findings (most severe first).
 SITELENS_MAX_FINDINGS_PER_PAGE = env_int("SITELENS_MAX_FINDINGS_PER_PAGE", 500, minimum=1)
-# Processes that extract main content beside each analysis (0: in the analysis's own
-# process); analyses asking for fewer pages than the minimum do not use them.
+# Processes that extract main content beside each analysis, started with its crawl and
+# stopped after it (0: in the analysis's own process). Analyses asking for fewer pages
+# than the minimum extract in their own process, which then keeps the extractor and the
+# language model (about 100 MiB) loaded for its life; the pool's start costs under a
+# second beside the first pages.
 _CPUS = os.cpu_count() or 1
 SITELENS_CONTENT_PROCESSES = env_int("SITELENS_CONTENT_PROCESSES",
                                      min(2, _CPUS) if _CPUS > 1 else 0, minimum=0)
-SITELENS_CONTENT_POOL_MIN_PAGES = env_int("SITELENS_CONTENT_POOL_MIN_PAGES", 20, minimum=1)
+SITELENS_CONTENT_POOL_MIN_PAGES = env_int("SITELENS_CONTENT_POOL_MIN_PAGES", 1, minimum=1)
 # After the crawl, external links and page resources (images, scripts, stylesheets,
 # fonts) are checked with HEAD: at most this many of each per analysis, none started
 # after the time budget (seconds) of each. 0 turns a check off.
