@@ -213,8 +213,23 @@ class _SharedReads:
             del self._running[key]
         if not task.cancelled():
             task.exception()  # retrieved: the waiters raise it
-        for waiter in running.waiters:
-            _resolve(waiter, task)
+        _resolve_in_slices(running.waiters, task, 0)
+
+
+#: Waiters resumed per turn of the event loop (see `_resolve_in_slices`).
+SLICE = 64
+
+
+def _resolve_in_slices(waiters: list[asyncio.Future], done: asyncio.Future, start: int) -> None:
+    """Resolve `waiters` in order, SLICE per turn of the event loop.
+
+    daphne (Twisted) writes a frame only on the loop's next turn, so resuming 1000
+    subscribers in one turn sends nothing until the 1000th has queued its frame;
+    a slice at a time, the first frames leave while later subscribers are resumed."""
+    for waiter in waiters[start:start + SLICE]:
+        _resolve(waiter, done)
+    if start + SLICE < len(waiters):
+        done.get_loop().call_soon(_resolve_in_slices, waiters, done, start + SLICE)
 
 
 def parse_job_id(value: str) -> str | None:

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from apps.jobs.streams import BATCH, StreamEvent, Wake, _SharedReads, tail
+from apps.jobs.streams import BATCH, SLICE, StreamEvent, Wake, _SharedReads, tail
 
 pytestmark = pytest.mark.asyncio
 
@@ -82,6 +82,20 @@ async def test_a_subscriber_that_leaves_does_not_cancel_the_read_of_the_others()
     load.release.set()
     assert await staying == [{"id": 1}]
     assert leaving.cancelled()
+
+
+async def test_more_waiters_than_one_slice_are_all_resumed_in_the_order_they_came():
+    reads, load = _SharedReads(), Loader()
+    load.rows = [{"id": 1}]
+    waiting = [read(reads, "job", 0, 1, load) for _ in range(2 * SLICE + 1)]
+    resumed: list[int] = []
+    for i, waiter in enumerate(waiting):
+        waiter.add_done_callback(lambda _, i=i: resumed.append(i))
+    await settle()
+    load.release.set()
+    assert await asyncio.wait_for(asyncio.gather(*waiting), timeout=5) == [[{"id": 1}]] * len(waiting)
+    assert resumed == list(range(len(waiting)))
+    assert load.calls == [("job", 0)]
 
 
 async def test_a_failed_read_fails_each_of_its_waiters():
