@@ -82,10 +82,15 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
         pass  # the stream is one-way; clients may send keep-alives
 
     async def _pump(self, fetch, after: int) -> None:
-        async for row in tail(fetch, after, self.wake, poll=settings.SITELENS_EVENT_POLL_SECONDS,
-                              until_final=self.until_final):
-            if row is not None:
-                await self.send_json(row)
+        # Each event's text is made once per process and shared (StreamEvent), and goes
+        # straight to the ASGI send: `send_json` would encode it again for every
+        # subscriber, through three more coroutines, to make the same message.
+        send = self.base_send
+        async for events in tail(fetch, after, self.wake,
+                                 poll=settings.SITELENS_EVENT_POLL_SECONDS,
+                                 until_final=self.until_final):
+            for event in events:
+                await send({"type": "websocket.send", "text": event.text})
         await self.close(code=1000)  # the job ended and everything was sent
 
 

@@ -47,21 +47,16 @@ from apps.jobs.streams import (
 RETRY_MS = 3000
 
 
-def format_event(message: dict) -> bytes:
-    payload = json.dumps(message, separators=(",", ":"))
-    return f"id: {message['id']}\nevent: {message['type']}\ndata: {payload}\n\n".encode()
-
-
 async def event_stream(job_id: str, after: int) -> AsyncIterator[bytes]:
     keepalive = settings.SITELENS_SSE_KEEPALIVE_SECONDS
     yield f"retry: {RETRY_MS}\n\n".encode()
     last_write = time.monotonic()
     async with LayerWakeups([group_name(job_id)]) as wakeups:
         poll = min(settings.SITELENS_EVENT_POLL_SECONDS, keepalive)
-        async for row in tail(job_events(job_id), after, wakeups.wake, poll=poll,
-                              until_final=True):
-            if row is not None:
-                yield format_event(row)
+        async for events in tail(job_events(job_id), after, wakeups.wake, poll=poll,
+                                 until_final=True):
+            if events:  # what one read found, in one chunk (StreamEvent.sse)
+                yield b"".join(event.sse for event in events)
                 last_write = time.monotonic()
             elif time.monotonic() - last_write >= keepalive:
                 yield b": keep-alive\n\n"

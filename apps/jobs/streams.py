@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
@@ -34,50 +36,149 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200
 
-#: fetch(after, announced): the events after `after`; `announced` is the newest event id
-#: a wake-up told the caller about (0: none), which the read must be able to see.
-Fetch = Callable[[int, int], Awaitable[list[dict]]]
+#: fetch(after, announced, waiter): resolve `waiter` with the events after `after` (a
+#: list of `StreamEvent`, or the read's exception). `announced` is the newest event id a
+#: wake-up told the caller about (0: none), which the read must be able to see. The read
+#: may be shared with other waiters: a waiter cancelled (its subscriber left) cancels
+#: only itself.
+Fetch = Callable[[int, int, asyncio.Future], None]
+
+
+class StreamEvent:
+    """One stored event as the streams send it: the message, and its WebSocket text and
+    Server-Sent Events frame, each made on first use and then kept. Subscribers at one
+    position share one read (`_SharedReads`) and so the same objects: with 1000
+    subscribers an event is encoded once per process, not 1000 times."""
+
+    __slots__ = ("id", "message", "_text", "_sse")
+
+    def __init__(self, message: dict) -> None:
+        self.id: int = message["id"]
+        self.message = message
+        self._text: str | None = None
+        self._sse: bytes | None = None
+
+    @property
+    def text(self) -> str:
+        """The WebSocket message: the JSON Channels' `send_json` made before."""
+        if self._text is None:
+            self._text = json.dumps(self.message)
+        return self._text
+
+    @property
+    def sse(self) -> bytes:
+        """The event as a Server-Sent Events frame (the format is in apps.jobs.sse)."""
+        if self._sse is None:
+            payload = json.dumps(self.message, separators=(",", ":"))
+            self._sse = (f"id: {self.id}\nevent: {self.message['type']}\n"
+                         f"data: {payload}\n\n").encode()
+        return self._sse
+
+    @property
+    def is_final(self) -> bool:
+        return (self.message["type"] == "status"
+                and self.message["data"].get("status") in TERMINAL)
 
 
 class Wake:
     """What wakes a tail: a channel-layer message, which names the newest event id it
     announces, or nothing (the tail polls).
 
-    An event plus a timer handle rather than `asyncio.wait_for(event.wait())`, which
-    makes a task per wait: with 1000 subscribers that is 1000 tasks per event."""
+    A tail waiting here hands over the read it will make next (`wait(read=...)`), and a
+    wake-up starts that read itself and resolves the tail's wait with its events: with
+    1000 subscribers woken by one event, each is resumed once, with its events, instead
+    of once to ask for them and again to get them. The poll timer is re-armed lazily
+    (one timer per `timeout`, not one per wait), and a future and a timer handle stand
+    in for `asyncio.wait_for(event.wait())`, which makes a task per wait."""
 
     def __init__(self) -> None:
         self._set = False
         self._waiter: asyncio.Future | None = None
+        self._read: Callable[[int, asyncio.Future], None] | None = None
+        self._deadline = 0.0
+        self._timer: asyncio.TimerHandle | None = None
         self.announced = 0
 
     def set(self, announced: int | None = None) -> None:
         if isinstance(announced, int):
             self.announced = max(self.announced, announced)
-        self._set = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    def clear(self) -> None:
-        self._set = False
-
-    async def wait(self, timeout: float) -> None:
-        """Until set (now, if it is) or `timeout` seconds passed."""
-        if self._set:
+        waiter, read = self._waiter, self._read
+        if waiter is None or waiter.done():
+            self._set = True
             return
+        self._waiter = self._read = None
+        if read is None:
+            self._set = True
+            waiter.set_result(None)
+        else:
+            # Started after the wake-up, so after the announced event's commit: the
+            # read sees it, and this wake-up is spent.
+            try:
+                read(self.announced, waiter)
+            except Exception as exc:  # the tail raises it, not the channel-layer listener
+                waiter.set_exception(exc)
+
+    def take(self) -> int:
+        """Clear the wake-up and return the newest event id announced so far."""
+        self._set = False
+        return self.announced
+
+    async def wait(self, timeout: float,
+                   read: Callable[[int, asyncio.Future], None] | None = None) -> list | None:
+        """Until set (now, if it is) or `timeout` seconds passed. None if the caller
+        must read (or poll) itself; with `read`, a wake-up while waiting calls
+        `read(announced, waiter)` and the wait returns what the read resolves it with."""
+        if self._set:
+            return None
         loop = asyncio.get_running_loop()
         self._waiter = waiter = loop.create_future()
-        timer = loop.call_later(timeout, _resolve, waiter)
+        self._read = read
+        self._deadline = loop.time() + timeout
+        if self._timer is not None and self._timer.when() > self._deadline:
+            self._timer.cancel()
+            self._timer = None
+        if self._timer is None:
+            self._timer = loop.call_at(self._deadline, self._expire)
         try:
-            await waiter
+            return await waiter
         finally:
-            timer.cancel()
-            self._waiter = None
+            if self._waiter is waiter:
+                self._waiter = self._read = None
 
-
-def _resolve(waiter: asyncio.Future) -> None:
-    if not waiter.done():
+    def _expire(self) -> None:
+        self._timer = None
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return  # nobody waits: the next wait arms the timer again
+        loop = waiter.get_loop()
+        if loop.time() < self._deadline:  # waited again since the timer was armed
+            self._timer = loop.call_at(self._deadline, self._expire)
+            return
+        self._waiter = self._read = None
         waiter.set_result(None)
+
+
+def _resolve(waiter: asyncio.Future, done: asyncio.Future) -> None:
+    """Pass what `done` ended with to `waiter`, unless the waiter gave up."""
+    if waiter.done():
+        return
+    if done.cancelled():
+        waiter.cancel()
+    elif done.exception() is not None:
+        waiter.set_exception(done.exception())
+    else:
+        waiter.set_result(done.result())
+
+
+class _Read:
+    """A read under way: the newest event id its starter had been told about, and the
+    waiters it will resolve."""
+
+    __slots__ = ("announced", "waiters")
+
+    def __init__(self, announced: int) -> None:
+        self.announced = announced
+        self.waiters: list[asyncio.Future] = []
 
 
 class _SharedReads:
@@ -88,30 +189,47 @@ class _SharedReads:
     that had been woken for an event at least as new as its own (`announced`): such a
     read began after that event's row was committed, so it sees it. A read that began
     earlier might not, and the caller would then wait for the next wake-up with a row
-    unread. The read runs as a task of its own, so a subscriber that leaves (and is
-    cancelled) does not cancel it for the others; the rows are shared and read-only.
+    unread. The read runs as a task of its own and resolves each waiter when it ends,
+    so a subscriber that leaves (its waiter cancelled) does not cancel it for the
+    others; the rows are shared and read-only.
     """
 
     def __init__(self) -> None:
-        self._running: dict[tuple[str, int], tuple[int, asyncio.Task]] = {}
+        self._running: dict[tuple[str, int], _Read] = {}
 
-    async def read(self, job_id: str, after: int, announced: int,
-                   load: Callable[[str, int], Awaitable[list[dict]]]) -> list[dict]:
+    def read(self, job_id: str, after: int, announced: int,
+             load: Callable[[str, int], Awaitable[list[StreamEvent]]],
+             waiter: asyncio.Future) -> None:
         key = (job_id, after)
         running = self._running.get(key)
-        if running is None or running[0] < announced:
+        if running is None or running.announced < announced:
+            running = self._running[key] = _Read(announced)
             task = asyncio.ensure_future(load(job_id, after))
-            running = self._running[key] = (announced, task)
-            task.add_done_callback(lambda done, key=key: self._forget(key, done))
-        return await asyncio.shield(running[1])
+            task.add_done_callback(partial(self._done, key, running))
+        running.waiters.append(waiter)
 
-    def _forget(self, key: tuple[str, int], task: asyncio.Task) -> None:
-        if self._running.get(key, (None, None))[1] is task:
+    def _done(self, key: tuple[str, int], running: _Read, task: asyncio.Future) -> None:
+        if self._running.get(key) is running:
             del self._running[key]
         if not task.cancelled():
-            task.exception()  # retrieved: the callers that awaited it raised it
+            task.exception()  # retrieved: the waiters raise it
+        _resolve_in_slices(running.waiters, task, 0)
 
 
+#: Waiters resumed per turn of the event loop (see `_resolve_in_slices`).
+SLICE = 64
+
+
+def _resolve_in_slices(waiters: list[asyncio.Future], done: asyncio.Future, start: int) -> None:
+    """Resolve `waiters` in order, SLICE per turn of the event loop.
+
+    daphne (Twisted) writes a frame only on the loop's next turn, so resuming 1000
+    subscribers in one turn sends nothing until the 1000th has queued its frame;
+    a slice at a time, the first frames leave while later subscribers are resumed."""
+    for waiter in waiters[start:start + SLICE]:
+        _resolve(waiter, done)
+    if start + SLICE < len(waiters):
+        done.get_loop().call_soon(_resolve_in_slices, waiters, done, start + SLICE)
 
 
 def parse_job_id(value: str) -> str | None:
@@ -134,57 +252,65 @@ def owned_job_status(job_id: str, user) -> str | None:
 
 
 @database_sync_to_async
-def _load_job_events(job_id: str, after: int) -> list[dict]:
-    return [event.as_message() for event in events_after(job_id, after=after, limit=BATCH)]
+def _load_job_events(job_id: str, after: int) -> list[StreamEvent]:
+    return [StreamEvent(event.as_message())
+            for event in events_after(job_id, after=after, limit=BATCH)]
 
 
 def job_events(job_id: str) -> Fetch:
-    async def fetch(after: int, announced: int) -> list[dict]:
-        return await _for_this_loop()[1].read(job_id, after, announced, _load_job_events)
+    """Reads of one job's events, shared with the other subscribers of this process."""
+    reads = _for_this_loop()[1]
+
+    def fetch(after: int, announced: int, waiter: asyncio.Future) -> None:
+        reads.read(job_id, after, announced, _load_job_events, waiter)
 
     return fetch
 
 
 def owner_events(user) -> Fetch:
     @database_sync_to_async
-    def load(after: int) -> list[dict]:
-        return [{**event.as_message(), "job": str(event.job_id)}
+    def load(after: int) -> list[StreamEvent]:
+        return [StreamEvent({**event.as_message(), "job": str(event.job_id)})
                 for event in owner_events_after(user, after=after, limit=BATCH)]
 
-    async def fetch(after: int, announced: int) -> list[dict]:
-        return await load(after)
+    def fetch(after: int, announced: int, waiter: asyncio.Future) -> None:
+        asyncio.ensure_future(load(after)).add_done_callback(partial(_resolve, waiter))
 
     return fetch
 
 
-def is_final(message: dict) -> bool:
-    return message["type"] == "status" and message["data"].get("status") in TERMINAL
+async def _read(fetch: Fetch, after: int, announced: int) -> list[StreamEvent]:
+    waiter = asyncio.get_running_loop().create_future()
+    fetch(after, announced, waiter)
+    return await waiter
 
 
 async def tail(fetch: Fetch, after: int, wake: Wake, *, poll: float,
-               until_final: bool) -> AsyncIterator[dict | None]:
-    """Yield each event after `after`, in order, as it is stored.
+               until_final: bool) -> AsyncIterator[list[StreamEvent]]:
+    """Yield the events after `after`, in order, as they are stored: a list per read,
+    which a caller may write out in one go.
 
     Between reads it waits for `wake` (set by a channel-layer wake-up) or `poll`
-    seconds, and yields None after each such wait, so a caller can send keep-alives.
-    With `until_final` it ends once the job's final status and everything stored with
-    it have been yielded.
+    seconds; a read after such a wait that found nothing yields an empty list, so a
+    caller can send keep-alives. With `until_final` it ends once the job's final
+    status and everything stored with it have been yielded.
     """
     ended = False
+    rows = await _read(fetch, after, wake.take())
     while True:
-        announced = wake.announced
-        wake.clear()
-        rows = await fetch(after, announced)
-        for row in rows:
-            yield row
-            after = row["id"]
-            ended = ended or (until_final and is_final(row))
-        if len(rows) == BATCH:
-            continue
-        if ended:
-            return
-        await wake.wait(poll)
-        yield None
+        if rows:
+            after = rows[-1].id
+            ended = ended or (until_final and any(row.is_final for row in rows))
+        yield rows
+        if len(rows) < BATCH:
+            if ended:
+                return
+            # A wake-up during the wait reads for us (see Wake); None: read here.
+            woken = await wake.wait(poll, read=partial(fetch, after))
+            if woken is not None:
+                rows = woken
+                continue
+        rows = await _read(fetch, after, wake.take())
 
 
 class _Subscription:
