@@ -171,6 +171,12 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
 # ones, which the web process cannot keep: under ASGI each request runs in a thread of
 # its own (config/asgi.py turns the pool on there).
 DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0, minimum=0)
+if sys.argv[1:2] == ["qcluster"]:
+    # Never in the worker, whatever the environment says (a size meant for the web
+    # processes, or inherited from a process that imported config.asgi): a pool holds
+    # connections and threads a fork cannot carry, and qcluster forks its workers after
+    # its sentinel has used the database (they hung on the pool's connection).
+    DB_POOL_SIZE = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The ORM broker polls from several processes: without WAL and immediate
     # transactions SQLite answers "database is locked" and task results get lost.

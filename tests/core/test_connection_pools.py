@@ -2,6 +2,8 @@
 `apps.core.sqlite_pool`, Redis (the cache) through `config.redis.SharedConnectionPool`."""
 
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -90,3 +92,23 @@ def test_every_cache_object_shares_one_redis_pool():
     first.set("pool-probe", 1)
     assert second.get("pool-probe") == 1
     assert first._cache._get_connection_pool(True) is second._cache._get_connection_pool(True)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite:///pool-check.sqlite3",
+                                          "postgres://postgres@127.0.0.1:5432/unused"])
+def test_the_worker_never_pools_whatever_the_environment_says(tmp_path, database_url):
+    """qcluster forks its workers after its sentinel has used the database, and a pool's
+    connections and threads do not survive a fork (the workers hung): a DB_POOL_SIZE in
+    the environment (meant for the web processes, or inherited) must not reach it."""
+    code = ("import sys; sys.argv = ['manage.py', 'COMMAND'];"
+            "from django.conf import settings; d = settings.DATABASES['default'];"
+            "print(d['ENGINE'], (d.get('OPTIONS') or {}).get('pool'))")
+    env = {**os.environ, "DB_POOL_SIZE": "10", "DATABASE_URL": database_url,
+           "DJANGO_SETTINGS_MODULE": "config.settings.base", "SITELENS_VAR_DIR": str(tmp_path)}
+
+    def settings_for(command: str) -> str:
+        return subprocess.run([sys.executable, "-c", code.replace("COMMAND", command)], env=env,
+                              capture_output=True, text=True, check=True).stdout.strip()
+
+    assert settings_for("qcluster").endswith(" None")
+    assert not settings_for("migrate").endswith(" None")  # the same environment pools elsewhere
