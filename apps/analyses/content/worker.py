@@ -28,6 +28,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import forkserver
 
 from apps.analyses.content.extract import EMPTY, MainContent, extract_main
 from apps.analyses.content.metrics import ContentMetrics, measure
@@ -103,8 +104,6 @@ def _stop_fork_server() -> None:
     """multiprocessing keeps one fork server per process for its life; this stops it
     (the next pool starts a new one). `ForkServer._stop` is how CPython's own tests
     stop it; without it (another Python) the fork server stays, as it would anyway."""
-    from multiprocessing import forkserver
-
     stop = getattr(forkserver._forkserver, "_stop", None)
     if stop is not None:
         stop()
