@@ -7,16 +7,9 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
-# No persistent database connections in the web process. Under ASGI each request's
-# sync code may run in a new thread, and a connection kept by a finished thread is
-# never closed: with PostgreSQL, a load of API requests ended in "too many clients"
-# (benchmarks/README.md). Django's documentation: "If you're using ASGI, persistent
-# connections should be disabled. Instead, use your database backend's built-in
-# connection pooling": on PostgreSQL, a pool of DB_POOL_SIZE connections (10 unless
-# set; 0 turns it off and every request connects anew). The worker keeps its
-# persistent connection.
-os.environ["DB_CONN_MAX_AGE"] = "0"
-os.environ.setdefault("DB_POOL_SIZE", "10")
+# No persistent database connections in the web process, a pool instead: the settings
+# see that this module is being imported (config/settings/base.py, `_WEB_PROCESS`).
+
 # A young collection every 10 000 allocations instead of 700. Every open stream keeps a
 # waiter alive between events, so with the default most of them outlive two young
 # collections and land in the old generation; once those are a quarter of it, a full

@@ -167,10 +167,18 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'sitelens.sqlite3'
 if DATABASE_URL.startswith("sqlite:"):
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
-# Connections kept per process for the next request (0: none), instead of persistent
-# ones, which the web process cannot keep: under ASGI each request runs in a thread of
-# its own (config/asgi.py turns the pool on there).
-DB_POOL_SIZE = env_int("DB_POOL_SIZE", 0, minimum=0)
+# The web process (daphne imports config.asgi, which loads the settings) keeps no
+# persistent database connection. Under ASGI each request's sync code may run in a new
+# thread, and a connection kept by a finished thread is never closed: with PostgreSQL a
+# load of API requests ended in "too many clients" (benchmarks/README.md). Django's
+# documentation: "If you're using ASGI, persistent connections should be disabled.
+# Instead, use your database backend's built-in connection pooling": a pool of
+# DB_POOL_SIZE connections (10 unless set; 0 turns it off and every request connects
+# anew). Read here, not passed through os.environ, which every child process inherits
+# (a test process that imported config.asgi once handed its pool to the e2e qcluster).
+_WEB_PROCESS = "config.asgi" in sys.modules
+# Connections kept per process for the next request (0: none).
+DB_POOL_SIZE = env_int("DB_POOL_SIZE", 10 if _WEB_PROCESS else 0, minimum=0)
 if sys.argv[1:2] == ["qcluster"]:
     # Never in the worker, whatever the environment says (a size meant for the web
     # processes, or inherited from a process that imported config.asgi): a pool holds
@@ -190,7 +198,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"]["pool"] = DB_POOL_SIZE
 else:
     # Reusing connections cuts enqueueing from ~28 ms to ~1.6 ms per task.
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+    DATABASES["default"]["CONN_MAX_AGE"] = (
+        0 if _WEB_PROCESS else env_int("DB_CONN_MAX_AGE", 60, minimum=0))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DB_POOL_SIZE:
         DATABASES["default"]["CONN_MAX_AGE"] = 0  # what the pool requires

@@ -32,3 +32,16 @@ def test_the_asgi_application_pools_connections_instead_of_keeping_them():
 
 def test_elsewhere_the_persistent_connection_setting_is_honoured():
     assert _database_settings(None) == "60 None"
+
+
+def test_the_web_process_settings_do_not_leak_into_child_processes():
+    # Through os.environ they reached every process the web process (or a test process
+    # that imported config.asgi) started: the e2e qcluster once ran with a pool.
+    probe = ("import os, config.asgi; "
+             "print(os.environ.get('DB_POOL_SIZE'), os.environ.get('DB_CONN_MAX_AGE'))")
+    env = {k: v for k, v in os.environ.items() if k not in ("DB_POOL_SIZE", "DB_CONN_MAX_AGE")}
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, check=True, text=True,
+                         capture_output=True,
+                         env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.base",
+                              "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused"})
+    assert out.stdout.strip() == "None None"
