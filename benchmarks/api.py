@@ -217,7 +217,7 @@ def main() -> None:
                 spy = None
                 if args.py_spy:
                     spy = subprocess.Popen(
-                        [args.py_spy, "record", "--pid", str(server.proc.pid), "--format", "raw",
+                        [args.py_spy, "record", "--pid", str(server.proc.pid), "--format", "raw", "--gil",
                          "--rate", "200", "--duration", str(args.duration), "--nonblocking",
                          "-o", str(Path(args.profile_dir) / f"api-bench-{name}-{n + 1}.txt")],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

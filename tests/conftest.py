@@ -156,7 +156,8 @@ def shared_cache(settings, db):
     place of the test settings' DummyCache, for tests of what lives in it."""
     from django.core.cache import caches
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    settings.CACHES = {**settings.CACHES,
+                       "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                                    "LOCATION": "sitelens_cache"}}
     caches["default"].clear()
     yield caches["default"]

@@ -171,3 +171,26 @@ def test_a_burst_of_webhook_registrations_stops_at_the_plan_allowance(user, sett
     refused = next(a for a in answers if a.status_code == 403).json()["error"]
     assert refused["code"] == "plan_limit" and refused["details"]["limit"] == 2
     assert user.webhook_endpoints.count() == 2
+
+
+def test_the_plan_budget_is_the_last_minute_counted_by_the_second(shared_cache, user,
+                                                                  monkeypatch):
+    clock = SimpleNamespace(now=1_000_000.25)
+    monkeypatch.setattr(throttles, "time", SimpleNamespace(time=lambda: clock.now))
+    capped = _key_client(user, rate_per_minute=3)
+
+    def at(seconds):
+        clock.now = 1_000_000.25 + seconds
+        return capped.get("/api/v1/auth/me")
+
+    assert [at(0).status_code, at(0.5).status_code, at(20).status_code] == [200, 200, 200]
+    refused = at(30)
+    # the two requests of second 1 000 000 leave the window at 1 000 060
+    assert refused.status_code == 429 and refused["Retry-After"] == "30"
+    assert at(59.5).status_code == 429
+    assert at(60).status_code == 200  # both of the first second have left
+    assert at(60.5).status_code == 200  # with the ones at 20 and 60: 3
+    assert at(61).status_code == 429
+    # However many requests, the counter is at most one number per second.
+    stored = shared_cache.get(f"throttle:plan:key:{ApiKey.objects.get(name='ci').pk}")
+    assert stored == {1_000_020: 1, 1_000_060: 2}

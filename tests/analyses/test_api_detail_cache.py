@@ -74,6 +74,21 @@ def test_the_answer_changes_when_the_analysis_is_retried(api, user):
     assert after["ETag"] != before["ETag"]
 
 
+def test_the_answer_changes_when_a_retry_is_deleted(api, user):
+    job = _ended(user, status=Status.FAILED)
+    retry = services.job_retry(job=job, enqueue=False)
+    assert _get(api, job).json()["retries"] == [str(retry.pk)]
+    services.job_delete(job=retry)
+    assert _get(api, job).json()["retries"] == [] == _fresh(job)["retries"]
+
+
+def test_the_analysis_is_found_by_its_id_whatever_the_list_filter_says(api, user):
+    # `?status=` narrows the list; on the analysis itself it is not a condition.
+    job = _ended(user)
+    assert api.get(f"/api/v1/analyses/{job.pk}?status=running").status_code == 200
+    assert api.get("/api/v1/analyses?status=running").json()["results"] == []
+
+
 def test_the_answer_changes_when_the_analysis_is_pruned(api, user):
     job = _ended(user)
     _get(api, job)

@@ -10,7 +10,6 @@ import hashlib
 import uuid
 
 from django.core.cache import caches
-from django.db.models import Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
@@ -61,11 +60,17 @@ def representation_version(job: Job) -> str:
     row (status, times, error, options, credential, `pruned`...) and the ids of the
     analyses that retry it. Its findings, rule failures and report are written before
     it ends and never change afterwards, so a change to the answer changes this digest;
-    a cached answer is never served for another. `job` comes with its `retries`
-    prefetched."""
+    a cached answer is never served for another."""
     values = [getattr(job, field.attname) for field in Job._meta.concrete_fields]
-    values.append([retry.pk for retry in job.retries.all()])
+    values.append(retry_ids(job))
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+
+
+def retry_ids(job: Job) -> list:
+    """The ids of the analyses that retry `job` (prefetched, or one query of ids)."""
+    if "retries" in getattr(job, "_prefetched_objects_cache", {}):
+        return [retry.pk for retry in job.retries.all()]
+    return list(Job.objects.filter(retry_of_id=job.pk).order_by("pk").values_list("pk", flat=True))
 
 
 def _request(data):
@@ -80,14 +85,19 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        # Only the analysis itself shows `retries`; sub-resources do not pay for them.
-        if self.action == "retrieve":
-            # The report is read only when the answer is built, not when it is cached.
-            return queryset.prefetch_related(
-                Prefetch("retries", queryset=Job.objects.only("id", "retry_of_id")))
+        # The list shows `retries`; the analysis itself reads their ids when its answer
+        # is looked up (`representation_version`), its report only when the answer is
+        # built; sub-resources need neither.
         if self.action in ("list", "create"):
             return queryset.select_related("report").prefetch_related("retries")
         return queryset
+
+    def filter_queryset(self, queryset):
+        # `?status=` narrows the list; an analysis is found by its id alone, as by the
+        # other detail actions (`filterset_class=None`).
+        if self.action == "retrieve":
+            return queryset
+        return super().filter_queryset(queryset)
 
     def _with_counts(self, jobs: list[Job]) -> list[Job]:
         """Counts for many jobs in a fixed number of queries (no N+1)."""
