@@ -157,7 +157,7 @@ def shared_cache(settings, db):
     from django.core.cache import caches
 
     settings.CACHES = {**settings.CACHES,
-                       "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                       "default": {"BACKEND": "apps.core.dbcache.DatabaseCache",
                                    "LOCATION": "sitelens_cache"}}
     caches["default"].clear()
     yield caches["default"]

@@ -257,7 +257,8 @@ if REDIS_URL:
                           "LOCATION": REDIS_URL, "KEY_PREFIX": "sitelens",
                           "OPTIONS": {"pool_class": "config.redis.SharedConnectionPool"}}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    # Django's database cache with a one-statement `set` (apps.core.dbcache).
+    CACHES = {"default": {"BACKEND": "apps.core.dbcache.DatabaseCache",
                           "LOCATION": "sitelens_cache"}}
 # Each process's memo of ended analyses' API answers, keyed by a digest of what they
 # depend on (apps.analyses.api.views.representation_version): nothing to invalidate or
