@@ -21,7 +21,8 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
@@ -37,12 +38,18 @@ class PlanRateThrottle(BaseThrottle):
     """Requests per minute: the plan's per user, an API key's own, or per address.
 
     Each budget is counted over the last minute in one-second buckets (second ->
-    requests, at most 60 of them) under one cache key: one read and one write a
-    request, whatever the rate. DRF's SimpleRateThrottle counts the same window with a
-    list of every request's timestamp, which it reads and rewrites whole on every
-    request, so its cost grew with the rate (7600 entries at the API benchmark's rate:
-    pickling them was a quarter of an API request). A request counts for the minute
-    from the start of its second, so Retry-After is never more than 60.
+    requests, at most 60 of them) under one key, whatever the rate. DRF's
+    SimpleRateThrottle counts the same window with a list of every request's timestamp,
+    which it reads and rewrites whole on every request, so its cost grew with the rate
+    (7600 entries at the API benchmark's rate: pickling them was a quarter of an API
+    request). A request counts for the minute from the start of its second, so
+    Retry-After is never more than 60.
+
+    On Redis the buckets are the fields of a hash, counted up atomically: one round trip
+    a request (increment, read, expire in one transaction), another only to take back a
+    refused request's count or drop seconds that have left the window. Elsewhere (the
+    database cache of the embedded default) the buckets are one cache value, read and
+    written back.
     """
 
     WINDOW = 60
@@ -61,23 +68,49 @@ class PlanRateThrottle(BaseThrottle):
         return True
 
     def _within(self, ident: str, per_minute: int) -> bool:
-        cache_key = f"throttle:plan:{ident}"
-        now = time.time()
-        buckets = {at: count for at, count in (cache.get(cache_key) or {}).items()
-                   if at + self.WINDOW > now}
-        total = sum(buckets.values())
-        if total >= per_minute:
-            # The oldest seconds leave the window first: wait until enough have left.
-            for at in sorted(buckets):
-                total -= buckets[at]
-                if total < per_minute:
-                    break
-            self.wait_seconds = max(1.0, at + self.WINDOW - now)
-            return False
+        cache_key, now = f"throttle:plan:{ident}", time.time()
+        if isinstance(shared := caches["default"], RedisCache):
+            return self._within_redis(shared, shared.make_and_validate_key(cache_key),
+                                      per_minute, now)
+        buckets = self._live(cache.get(cache_key) or {}, now)
+        if sum(buckets.values()) >= per_minute:
+            return self._refuse(buckets, per_minute, now)
         second = int(now)
         buckets[second] = buckets.get(second, 0) + 1
         cache.set(cache_key, buckets, timeout=self.WINDOW)
         return True
+
+    def _within_redis(self, shared: RedisCache, key: str, per_minute: int, now: float
+                      ) -> bool:
+        client, second = shared._cache.get_client(key, write=True), int(now)
+        transaction = client.pipeline()
+        transaction.hincrby(key, second, 1).hgetall(key).expire(key, self.WINDOW)
+        _, stored, _ = transaction.execute()
+        stored = {int(at): int(count) for at, count in stored.items()}
+        buckets = self._live(stored, now)
+        tidy = client.pipeline(transaction=False)
+        if stale := stored.keys() - buckets.keys():
+            tidy.hdel(key, *stale)
+        allowed = sum(buckets.values()) <= per_minute  # this request's count included
+        if not allowed:  # a refused request does not count
+            tidy.hincrby(key, second, -1)
+            buckets[second] -= 1
+        if len(tidy):
+            tidy.execute()
+        return allowed or self._refuse(buckets, per_minute, now)
+
+    def _live(self, buckets: dict[int, int], now: float) -> dict[int, int]:
+        return {at: count for at, count in buckets.items() if at + self.WINDOW > now}
+
+    def _refuse(self, buckets: dict[int, int], per_minute: int, now: float) -> bool:
+        """Refuse, and say when enough of the oldest seconds have left the window."""
+        total = sum(buckets.values())
+        for at in sorted(buckets):
+            total -= buckets[at]
+            if total < per_minute:
+                break
+        self.wait_seconds = max(1.0, at + self.WINDOW - now)
+        return False
 
     def wait(self) -> float | None:
         return self.wait_seconds
