@@ -135,3 +135,8 @@ def test_another_users_cached_analysis_is_404_with_or_without_its_etag(api, othe
         response = _get(other_api, job, **headers)
         assert response.status_code == 404
         assert "ETag" not in response and "example.com" not in response.content.decode()
+
+
+def test_an_id_that_is_no_uuid_is_404(api):
+    response = api.get("/api/v1/analyses/" + "-" * 36)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"

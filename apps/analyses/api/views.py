@@ -10,6 +10,7 @@ import hashlib
 import uuid
 
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
@@ -42,6 +43,7 @@ from apps.analyses.models import Finding, PersonaReview, Report
 from apps.analyses.options import AnalysisRequestSerializer
 from apps.analyses.selectors import finding_counts_for, incomplete_rules_for
 from apps.core.api.schema import ERRORS
+from apps.core.compiled import CompiledShape
 from apps.jobs.api.views import JobViewSet
 from apps.jobs.models import Job, Page
 
@@ -53,6 +55,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 # This process's memo of ended analyses' answers (`representation_version`).
 representations = caches["representations"]
+_ANALYSIS_LOOKUP = CompiledShape("analysis")
 
 
 def representation_version(job: Job) -> str:
@@ -91,6 +94,21 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
         if self.action in ("list", "create"):
             return queryset.select_related("report").prefetch_related("retries")
         return queryset
+
+    def get_object(self):
+        if self.action != "retrieve":
+            return super().get_object()
+        # The analysis by its id, scoped as every lookup (get_queryset), its statement
+        # compiled once (the most polled URL of the API).
+        try:
+            found = _ANALYSIS_LOOKUP.fetch(
+                self.get_queryset().filter(pk=self.kwargs[self.lookup_field])[:1])
+        except (TypeError, ValueError, ValidationError):  # as DRF's get_object_or_404
+            found = []
+        if not found:
+            raise NotFound
+        self.check_object_permissions(self.request, found[0])
+        return found[0]
 
     def filter_queryset(self, queryset):
         # `?status=` narrows the list; an analysis is found by its id alone, as by the
