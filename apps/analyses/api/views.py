@@ -11,6 +11,7 @@ import uuid
 
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from drf_spectacular.types import OpenApiTypes
@@ -60,20 +61,23 @@ _ANALYSIS_LOOKUP = CompiledShape("analysis")
 
 def representation_version(job: Job) -> str:
     """What an ended analysis's answer depends on, as a digest: every column of its
-    row (status, times, error, options, credential, `pruned`...) and the ids of the
-    analyses that retry it. Its findings, rule failures and report are written before
-    it ends and never change afterwards, so a change to the answer changes this digest;
-    a cached answer is never served for another."""
+    row (status, times, error, options, credential, `pruned`...) and the set of analyses
+    that retry it. Its findings, rule failures and report are written before it ends and
+    never change afterwards, so a change to the answer changes this digest; a cached
+    answer is never served for another. `job` comes `with_retries_seen`."""
     values = [getattr(job, field.attname) for field in Job._meta.concrete_fields]
-    values.append(retry_ids(job))
+    values += [job.retries_count or 0, job.retries_newest]
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
-def retry_ids(job: Job) -> list:
-    """The ids of the analyses that retry `job` (prefetched, or one query of ids)."""
-    if "retries" in getattr(job, "_prefetched_objects_cache", {}):
-        return [retry.pk for retry in job.retries.all()]
-    return list(Job.objects.filter(retry_of_id=job.pk).order_by("pk").values_list("pk", flat=True))
+def with_retries_seen(queryset):
+    """Analyses with how many analyses retry them and when the newest was created, in
+    the same statement. Together they change whenever a retry is made (it is the newest)
+    or deleted (one fewer), which is all `representation_version` needs of them."""
+    retries = Job.objects.filter(retry_of=OuterRef("pk")).order_by().values("retry_of")
+    return queryset.annotate(
+        retries_count=Subquery(retries.annotate(n=Count("pk")).values("n")),
+        retries_newest=Subquery(retries.annotate(newest=Max("created_at")).values("newest")))
 
 
 def _request(data):
@@ -88,11 +92,13 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        # The list shows `retries`; the analysis itself reads their ids when its answer
-        # is looked up (`representation_version`), its report only when the answer is
-        # built; sub-resources need neither.
+        # The list shows `retries`; the analysis itself reads what they are when its
+        # answer is looked up (`representation_version`), in its own statement, and its
+        # report and retries only when the answer is built; sub-resources need neither.
         if self.action in ("list", "create"):
             return queryset.select_related("report").prefetch_related("retries")
+        if self.action == "retrieve":
+            return with_retries_seen(queryset)
         return queryset
 
     def get_object(self):
