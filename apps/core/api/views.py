@@ -20,12 +20,16 @@ class OwnedQuerysetMixin:
     staff_actions: dict[str, str] = {}
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        queryset = self.get_unscoped_queryset()
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return queryset.none()
         if self._operator_may(queryset.model):
             return queryset
         return queryset.owned_by(self.request.user)
+
+    def get_unscoped_queryset(self):
+        """What is scoped: `queryset` (a view may start from another for an action)."""
+        return super().get_queryset()
 
     def _operator_may(self, model) -> bool:
         user, action = self.request.user, getattr(self, "action", None)
