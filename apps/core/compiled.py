@@ -48,6 +48,10 @@ def _shape(queryset: QuerySet) -> str:
 
 
 class CompiledShape:
+    # Statements kept per call site: a WHERE clause that writes values into its SQL
+    # (`pk__in` of a list: one placeholder each) would otherwise keep one per length.
+    MAX_STATEMENTS = 32
+
     def __init__(self, name: str) -> None:
         self.name = name
         self._compiled: dict[tuple[str, str, str], _Compiled | None] = {}
@@ -64,8 +68,8 @@ class CompiledShape:
         key = (db, _shape(queryset), where_sql)
         compiled = self._compiled.get(key)
         if compiled is None:
-            if key in self._compiled:  # seen, and not reusable
-                return list(queryset)
+            if key in self._compiled or len(self._compiled) >= self.MAX_STATEMENTS:
+                return list(queryset)  # seen and not reusable, or too many kept
             sql, params = compiler.as_sql()
             compiled = (_Compiled(sql, {name: getattr(compiler, name) for name in _STATE})
                         if list(params) == list(where_params) else None)

@@ -69,3 +69,13 @@ def test_another_shape_or_other_parameters_are_never_reused(setups, user):
         assert annotated[0].five == 5
     assert len(setups) == 3  # twice, plus the first time's check
     assert shape.fetch(Job.objects.none()) == []
+
+
+def test_a_call_site_keeps_a_bounded_number_of_statements(user):
+    shape = CompiledShape("ids")
+    jobs = [Job.objects.create(owner=user, url=f"http://example.com/{n}", options={})
+            for n in range(40)]
+    for n in range(1, 41):  # `pk__in` of n ids: another WHERE clause each time
+        found = shape.fetch(Job.objects.filter(pk__in=[j.pk for j in jobs[:n]]))
+        assert {j.pk for j in found} == {j.pk for j in jobs[:n]}
+    assert len(shape._compiled) == CompiledShape.MAX_STATEMENTS
