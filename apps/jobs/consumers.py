@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 
 from apps.core.metrics import WEBSOCKETS
@@ -85,13 +86,23 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
         # Each event's text is made once per process and shared (StreamEvent), and goes
         # straight to the ASGI send: `send_json` would encode it again for every
         # subscriber, through three more coroutines, to make the same message.
-        send = self.base_send
+        send = _past_the_session(self.base_send)
         async for events in tail(fetch, after, self.wake,
                                  poll=settings.SITELENS_EVENT_POLL_SECONDS,
                                  until_final=self.until_final):
             for event in events:
                 await send({"type": "websocket.send", "text": event.text})
         await self.close(code=1000)  # the job ended and everything was sent
+
+
+def _past_the_session(send):
+    """The send beneath Channels' session middleware, for event frames. Its wrapper
+    reads the session (`modified`, `is_empty()`) on every outgoing message but saves
+    it, and sets its cookie, only on `http.response.start`, which a WebSocket never
+    sends: for its frames that is work without effect (about 8 % of daphne during a
+    1000-subscriber fan-out)."""
+    wrapper = getattr(send, "__self__", None)
+    return wrapper.real_send if isinstance(wrapper, InstanceSessionWrapper) else send
 
 
 class AnalysisEventsConsumer(_TailingConsumer):

@@ -213,3 +213,19 @@ async def test_open_connections_are_counted_and_refused_ones_are_not(user, other
     assert _open() == before + 1
     await comm.disconnect()
     assert _open() == before
+
+
+def test_event_frames_skip_the_session_wrapper_which_never_saves_on_them():
+    # Channels' session middleware wraps every consumer's send and reads the session on
+    # each message, but saves (and sets a cookie) only on `http.response.start`.
+    from channels.sessions import InstanceSessionWrapper
+
+    from apps.jobs.consumers import _past_the_session
+
+    async def send(message):
+        pass
+
+    wrapper = InstanceSessionWrapper({"type": "websocket", "cookies": {}}, send)
+    assert "websocket.send" not in wrapper.save_message_types
+    assert _past_the_session(wrapper.send) is send
+    assert _past_the_session(send) is send
