@@ -34,10 +34,9 @@ UPSERT_VENDORS = ("sqlite", "postgresql")
 
 class DatabaseCache(db.DatabaseCache):
     CLEAN_EVERY = 500
-
-    def __init__(self, table, params):
-        super().__init__(table, params)
-        self._writes = itertools.count(1)
+    # Counted per process, not per instance: Django makes a cache object per request
+    # context in the web process, whose own count would never reach CLEAN_EVERY.
+    _writes = itertools.count(1)
 
     def set(self, key, value, timeout=db.DEFAULT_TIMEOUT, version=None):
         key = self.make_and_validate_key(key, version=version)

@@ -54,3 +54,18 @@ def test_live_entries_stay_however_many_there_are(shared_cache):
             cache.set(f"throttle:{n}", n, timeout=60)
         alive = sum(cache.get(f"throttle:{n}") == n for n in range(400))
         assert (alive == 400) == (survivors == "all"), backend
+
+
+def test_expired_rows_are_cleaned_up_by_a_process_that_makes_a_cache_per_request(
+        shared_cache, monkeypatch):
+    # The web process makes a cache object per request: the count of writes is the
+    # process's, so its requests clean up too.
+    shared_cache.set("unread", "z", timeout=1)
+    time.sleep(2.1)
+    monkeypatch.setattr(DatabaseCache, "CLEAN_EVERY", 3)
+    for n in range(3):
+        DatabaseCache("sitelens_cache", {}).set(f"request-{n}", n, timeout=60)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM sitelens_cache WHERE cache_key LIKE %s",
+                       ["%unread"])
+        assert cursor.fetchone()[0] == 0
