@@ -68,20 +68,22 @@ class PlanRateThrottle(BaseThrottle):
         return True
 
     def _within(self, ident: str, per_minute: int) -> bool:
-        cache_key, now = f"throttle:plan:{ident}", time.time()
-        if isinstance(shared := caches["default"], RedisCache):
+        cache_key, now, shared = f"throttle:plan:{ident}", time.time(), caches["default"]
+        if isinstance(shared, RedisCache):
             return self._within_redis(shared, shared.make_and_validate_key(cache_key),
                                       per_minute, now)
-        buckets = self._live(cache.get(cache_key) or {}, now)
+        buckets = self._live(shared.get(cache_key) or {}, now)
         if sum(buckets.values()) >= per_minute:
             return self._refuse(buckets, per_minute, now)
         second = int(now)
         buckets[second] = buckets.get(second, 0) + 1
-        cache.set(cache_key, buckets, timeout=self.WINDOW)
+        shared.set(cache_key, buckets, timeout=self.WINDOW)
         return True
 
     def _within_redis(self, shared: RedisCache, key: str, per_minute: int, now: float
                       ) -> bool:
+        # Django's RedisCache has no hash commands: its client (private `_cache`), from
+        # the pool the cache already keeps.
         client, second = shared._cache.get_client(key, write=True), int(now)
         transaction = client.pipeline()
         transaction.hincrby(key, second, 1).hgetall(key).expire(key, self.WINDOW)
@@ -103,13 +105,15 @@ class PlanRateThrottle(BaseThrottle):
         return {at: count for at, count in buckets.items() if at + self.WINDOW > now}
 
     def _refuse(self, buckets: dict[int, int], per_minute: int, now: float) -> bool:
-        """Refuse, and say when enough of the oldest seconds have left the window."""
-        total = sum(buckets.values())
+        """Refuse, and say when enough of the oldest seconds have left the window (a
+        whole window for a budget of 0, which nothing frees)."""
+        total, seconds = sum(buckets.values()), float(self.WINDOW)
         for at in sorted(buckets):
             total -= buckets[at]
             if total < per_minute:
+                seconds = at + self.WINDOW - now
                 break
-        self.wait_seconds = max(1.0, at + self.WINDOW - now)
+        self.wait_seconds = max(1.0, seconds)
         return False
 
     def wait(self) -> float | None:

@@ -220,6 +220,15 @@ def test_the_plan_budget_is_the_last_minute_counted_by_the_second(either_shared_
     assert stored == {1_000_020: 1, 1_000_060: 2}
 
 
+def test_a_plan_without_api_requests_refuses_them_for_a_minute(either_shared_cache, api,
+                                                               user):
+    plan = user.get_plan()
+    plan.api_rate_per_minute = 0
+    plan.save()
+    refused = api.get("/api/v1/auth/me")
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+
+
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_on_redis_a_burst_spends_exactly_the_plan_budget(user, settings):
