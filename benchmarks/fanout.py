@@ -54,6 +54,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -146,7 +147,8 @@ async def _ws_client(index: int, url: str, auth: str, arrivals: dict,
     server's frames (unmasked), answering pings. The `websockets` package spent ~45 us
     of CPU a message here, on the two cores daphne needs: 0.9 of a core at 20 000
     messages a second."""
-    host, port, path = _split_ws_url(url)
+    parts = urlsplit(url)
+    host, port, path = parts.hostname, parts.port or 80, parts.path
     try:
         async with gate:
             reader, writer = await asyncio.open_connection(host, port, limit=2**20)
@@ -184,13 +186,6 @@ async def _ws_client(index: int, url: str, auth: str, arrivals: dict,
         raise
     except Exception as exc:  # counted and reported: a refused subscriber spoils the run
         errors.append(repr(exc))
-
-
-def _split_ws_url(url: str) -> tuple[str, int, str]:
-    rest = url.split("//", 1)[1]
-    authority, _, path = rest.partition("/")
-    host, _, port = authority.partition(":")
-    return host, int(port or 80), "/" + path
 
 
 async def _sse_client(index: int, host: str, port: int, path: str, auth: str, arrivals: dict,

@@ -5,9 +5,9 @@ Django compiles a queryset to SQL every time it is evaluated: for the API key's 
 on a warm connection (benchmarks/README.md, api.py). `CompiledShape.fetch(queryset)`
 compiles only the queryset's WHERE clause; when this shape (model, related objects,
 ordering, limits, columns...) has been seen with the same WHERE SQL on this database,
-the rest of the statement (columns, joins, ordering, limit)
-is the one compiled then, run with the new parameters through Django's own model
-iterable: instances, `select_related` objects and field conversions are Django's.
+the rest of the statement is the one compiled then, run with the new parameters
+through Django's own model iterable: instances, `select_related` objects and field
+conversions are Django's.
 
 The contract: one `CompiledShape` per call site, whose querysets differ only in the
 values they filter on. A statement whose parameters are not exactly its WHERE clause's
@@ -15,8 +15,8 @@ values they filter on. A statement whose parameters are not exactly its WHERE cl
 every time, as Django would.
 
 This reaches into Django's SQL compiler (the attributes `as_sql` sets up for the
-iterable: select, klass_info, annotation_col_map, col_count); tests/core/
-test_compiled.py checks the results against plain Django for the shapes in use.
+iterable, `_STATE`, and the query's `get_compiler`); tests/core/test_compiled.py checks
+the results against plain Django's, and must pass again after a Django upgrade.
 """
 
 from __future__ import annotations
