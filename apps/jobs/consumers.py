@@ -29,6 +29,7 @@ from apps.jobs.streams import (
     parse_job_id,
     tail,
 )
+from apps.jobs.ws_transport import DaphneWebSocket
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -87,11 +88,16 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
         # straight to the ASGI send: `send_json` would encode it again for every
         # subscriber, through three more coroutines, to make the same message.
         send = _past_the_session(self.base_send)
+        connection = DaphneWebSocket.behind(send)  # None under the test communicator
         async for events in tail(fetch, after, self.wake,
                                  poll=settings.SITELENS_EVENT_POLL_SECONDS,
                                  until_final=self.until_final):
             for event in events:
                 await send({"type": "websocket.send", "text": event.text})
+            if connection is not None:  # a slow reader holds back its own stream
+                await connection.drained()
+        if connection is not None:  # the closing frame must not wait behind the events
+            await connection.flushed()
         await self.close(code=1000)  # the job ended and everything was sent
 
 

@@ -3,6 +3,7 @@ processes: daphne for the web, a qcluster for the worker."""
 
 import asyncio
 import json
+import socket
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 import requests
 import websockets
 from rest_framework_simplejwt.tokens import AccessToken
+from websockets.client import ClientProtocol
+from websockets.frames import Close, Frame, Opcode
+from websockets.uri import parse_uri
 
 from apps.jobs.models import Job, JobEvent
 from tests.e2e.conftest import free_port, wait_for
@@ -142,3 +146,52 @@ def test_the_dashboard_websocket_shows_my_analyses_live(processes, site, user):
     assert {m["type"] for m in received} <= {"status", "progress", "completed", "failed"}
     assert [m["data"]["pages_done"] for m in received if m["type"] == "progress"] == [1, 2, 3, 4, 5]
     assert len({m["job"] for m in received}) == 1
+
+
+def test_a_websocket_reader_slower_than_its_socket_gets_every_frame_and_costs_no_memory(
+        processes, user):
+    """A client that lets 32 MB of events pile up: daphne holds back its stream while
+    the connection's buffer is full instead of buffering the whole log, and closes only
+    once the frames have left (autobahn drops a connection, unsent frames and all, a
+    second after queueing the closing frame). Every event arrives whole, in order."""
+    port = free_port()
+    daphne = processes.daphne(port)
+    job = JobFactory(owner=user, status="succeeded")
+    filler = "x" * 4000
+    JobEvent.objects.bulk_create([JobEvent(job=job, type="log", data={"message": f"{n} {filler}"})
+                                  for n in range(8000)])
+    JobEvent.objects.create(job=job, type="status", data={"status": "succeeded"})
+    expected = list(JobEvent.objects.filter(job=job).order_by("id").values_list("id", "data"))
+
+    def rss_kib() -> int:
+        return int(Path(f"/proc/{daphne.pid}/status").read_text()
+                   .split("VmRSS:")[1].split()[0])
+
+    client = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}/ws/v1/analyses/{job.pk}/"),
+                            max_size=None)
+    request = client.connect()
+    request.headers["Authorization"] = f"Bearer {AccessToken.for_user(user)}"
+    client.send_request(request)
+    frames, closed = [], None
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
+        sock.settimeout(30)
+        sock.connect(("127.0.0.1", port))
+        before = rss_kib()
+        sock.sendall(b"".join(client.data_to_send()))
+        time.sleep(2)  # read nothing while daphne writes
+        grown = rss_kib() - before
+        while closed is None:
+            data = sock.recv(65536)
+            client.receive_data(data) if data else client.receive_eof()
+            for event in client.events_received():
+                if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
+                    frames.append(json.loads(event.data))
+                elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
+                    closed = Close.parse(event.data).code
+            assert data or closed is not None, f"cut off after {len(frames)} events"
+    assert client.handshake_exc is None
+    assert [(m["id"], m["data"]) for m in frames] == expected
+    assert closed == 1000
+    # 8 MiB here (the first connection's imports included), 37 MiB without holding back.
+    assert grown < 16 * 1024, f"daphne grew by {grown} KiB for a reader that does not read"
