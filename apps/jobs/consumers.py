@@ -84,18 +84,22 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
         pass  # the stream is one-way; clients may send keep-alives
 
     async def _pump(self, fetch, after: int) -> None:
-        # Each event's text is made once per process and shared (StreamEvent), and goes
-        # straight to the ASGI send: `send_json` would encode it again for every
-        # subscriber, through three more coroutines, to make the same message.
+        # Each event's text and frame are made once per process and shared
+        # (StreamEvent). Under daphne the frame goes to the socket (ws_transport);
+        # elsewhere the text goes straight to the ASGI send: `send_json` would encode it
+        # again for every subscriber, through three more coroutines.
         send = _past_the_session(self.base_send)
         connection = DaphneWebSocket.behind(send)  # None under the test communicator
         async for events in tail(fetch, after, self.wake,
                                  poll=settings.SITELENS_EVENT_POLL_SECONDS,
                                  until_final=self.until_final):
+            if connection is None:
+                for event in events:
+                    await send({"type": "websocket.send", "text": event.text})
+                continue
             for event in events:
-                await send({"type": "websocket.send", "text": event.text})
-            if connection is not None:  # a slow reader holds back its own stream
-                await connection.drained()
+                connection.send(event.frame)
+            await connection.drained()  # a slow reader holds back its own stream
         if connection is not None:  # the closing frame must not wait behind the events
             await connection.flushed()
         await self.close(code=1000)  # the job ended and everything was sent

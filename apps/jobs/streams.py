@@ -25,12 +25,16 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from apps.jobs.events import events_after, owner_events_after
 from apps.jobs.models import TERMINAL, Job
+
+if TYPE_CHECKING:
+    from autobahn.websocket.protocol import PreparedMessage
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +52,16 @@ class StreamEvent:
     """One stored event as the streams send it: the message, and its WebSocket text and
     Server-Sent Events frame, each made on first use and then kept. Subscribers at one
     position share one read (`_SharedReads`) and so the same objects: with 1000
-    subscribers an event is encoded once per process, not 1000 times."""
+    subscribers an event is encoded (and framed) once per process, not 1000 times."""
 
-    __slots__ = ("id", "message", "_text", "_sse")
+    __slots__ = ("id", "message", "_text", "_sse", "_frame")
 
     def __init__(self, message: dict) -> None:
         self.id: int = message["id"]
         self.message = message
         self._text: str | None = None
         self._sse: bytes | None = None
+        self._frame: PreparedMessage | None = None
 
     @property
     def text(self) -> str:
@@ -64,6 +69,17 @@ class StreamEvent:
         if self._text is None:
             self._text = json.dumps(self.message)
         return self._text
+
+    @property
+    def frame(self) -> PreparedMessage:
+        """`text` framed once as a server's WebSocket message (autobahn's broadcast API;
+        sent by apps.jobs.ws_direct under daphne)."""
+        if self._frame is None:
+            from autobahn.websocket.protocol import PreparedMessage  # web process only
+
+            self._frame = PreparedMessage(self.text.encode(), isBinary=False,
+                                          applyMask=False, doNotCompress=False)
+        return self._frame
 
     @property
     def sse(self) -> bytes:

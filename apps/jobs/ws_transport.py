@@ -1,9 +1,22 @@
 """The WebSocket connection daphne serves behind a consumer's ASGI send.
 
 ASGI's `send` never blocks: daphne hands every frame to Twisted, which buffers what the
-socket does not take yet. For a live stream that has two consequences this module
-handles:
+socket does not take yet. For a live stream this module handles three things:
 
+* **Sending.** Through ASGI every frame took daphne's `handle_reply` coroutine,
+  autobahn's framing of the same text once more, and Twisted's buffered write:
+  `transport.write` registers the socket with the event loop (an `epoll_ctl`), and the
+  next turn of the loop writes it and unregisters it (another `epoll_ctl`). With 1000
+  subscribers at 20 events a second that was ~50 µs a frame, all of one core, and the
+  backlog was the latency (benchmarks/README.md, "fanout.py"). `send()` takes an
+  event's `PreparedMessage` (autobahn's broadcast API: framed once per event and
+  process) and, when nothing waits in autobahn's or Twisted's buffers, hands it to the
+  socket at once, as asyncio's transports write. What the socket does not take, and
+  every frame behind buffered data, goes through Twisted's buffer, so the order on the
+  wire stays the order of the calls, pings and the closing frame included. TLS and
+  permessage-deflate (which daphne does not offer today) take autobahn's own
+  `sendPreparedMessage`. autobahn's traffic statistics do not count the direct
+  writes; daphne does not read them.
 * **Back-pressure.** A subscriber that reads slower than its events arrive (a slow
   link, the replay of a long log) would make the server buffer its whole log in
   memory. Between batches of events the stream waits while more than `HIGH_WATER`
@@ -21,10 +34,11 @@ buffer is full). A reader that never reads ends the wait itself: it does not ans
 autobahn's pings, and the connection is dropped.
 
 It reaches into daphne (the send is `partial(Server.handle_reply, protocol)`,
-`Server.connections`) and Twisted (`FileDescriptor`'s buffers, to know how much is
-left), all pinned in pyproject.toml; `behind()` answers None when anything is not
-as expected, and the stream runs without either. tests/e2e/test_streams.py drives it
-through a real daphne with a reader too slow for its socket.
+`Server.connections`), autobahn (`send_queue`, `_perMessageCompress`) and Twisted
+(`FileDescriptor`'s socket and buffers), all pinned in pyproject.toml. `behind()`
+answers None when any of it is not as expected, and the stream then goes through the
+ASGI send as before. tests/e2e/test_streams.py drives all three through a real daphne,
+with a reader too slow for its socket.
 """
 
 from __future__ import annotations
@@ -32,11 +46,13 @@ from __future__ import annotations
 import asyncio
 from functools import partial
 
+from autobahn.websocket.protocol import PreparedMessage
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 
 #: What this module reads of a Twisted TCP transport.
-_TRANSPORT = ("dataBuffer", "offset", "_tempDataLen")
+_TRANSPORT = ("dataBuffer", "offset", "_tempDataLen", "_tempDataBuffer", "socket", "connected",
+              "disconnecting")
 
 
 class DaphneWebSocket:
@@ -66,6 +82,26 @@ class DaphneWebSocket:
         connection = self.server.connections.get(self.protocol)
         return (connection is not None and not connection.get("disconnected")
                 and self.protocol.state == self.protocol.STATE_OPEN)
+
+    def send(self, message: PreparedMessage) -> None:
+        """Send a prepared message if the connection is open (else drop it, as daphne
+        does): straight to the socket when nothing is queued before it."""
+        if not self.is_open:
+            return
+        protocol, transport = self.protocol, self.transport
+        if (protocol._perMessageCompress is not None or protocol.send_queue
+                or getattr(transport, "TLS", False) or transport._tempDataBuffer
+                or len(transport.dataBuffer) != transport.offset
+                or not transport.connected or transport.disconnecting):
+            protocol.sendPreparedMessage(message)
+            return
+        data = message.payloadHybi
+        try:
+            sent = transport.socket.send(data)
+        except OSError:  # full (EAGAIN), or reset: Twisted's write finds out and closes
+            sent = 0
+        if sent < len(data):
+            transport.write(data[sent:])
 
     @property
     def buffered(self) -> int:
