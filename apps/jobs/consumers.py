@@ -13,10 +13,10 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 
 from apps.core.metrics import WEBSOCKETS
+from apps.jobs.connection import DaphneWebSocket, past_the_session
 from apps.jobs.events import group_name, last_event_id, owner_group_name
 from apps.jobs.streams import (
     Wake,
@@ -29,7 +29,6 @@ from apps.jobs.streams import (
     parse_job_id,
     tail,
 )
-from apps.jobs.ws_transport import DaphneWebSocket
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_FOUND = 4404
@@ -85,10 +84,10 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
 
     async def _pump(self, fetch, after: int) -> None:
         # Each event's text and frame are made once per process and shared
-        # (StreamEvent). Under daphne the frame goes to the socket (ws_transport);
+        # (StreamEvent). Under daphne the frame goes to the socket (apps.jobs.connection);
         # elsewhere the text goes straight to the ASGI send: `send_json` would encode it
         # again for every subscriber, through three more coroutines.
-        send = _past_the_session(self.base_send)
+        send = past_the_session(self.base_send)
         connection = DaphneWebSocket.behind(send)  # None under the test communicator
         async for events in tail(fetch, after, self.wake,
                                  poll=settings.SITELENS_EVENT_POLL_SECONDS,
@@ -103,16 +102,6 @@ class _TailingConsumer(AsyncJsonWebsocketConsumer):
         if connection is not None:  # the closing frame must not wait behind the events
             await connection.flushed()
         await self.close(code=1000)  # the job ended and everything was sent
-
-
-def _past_the_session(send):
-    """The send beneath Channels' session middleware, for event frames. Its wrapper
-    reads the session (`modified`, `is_empty()`) on every outgoing message but saves
-    it, and sets its cookie, only on `http.response.start`, which a WebSocket never
-    sends: for its frames that is work without effect (about 8 % of daphne during a
-    1000-subscriber fan-out)."""
-    wrapper = getattr(send, "__self__", None)
-    return wrapper.real_send if isinstance(wrapper, InstanceSessionWrapper) else send
 
 
 class AnalysisEventsConsumer(_TailingConsumer):

@@ -19,7 +19,8 @@ Each event is written as::
 A comment line (``: keep-alive``) goes out every SITELENS_SSE_KEEPALIVE_SECONDS (15 s)
 so proxies keep the connection open. The stream ends after the job's final status. A
 client that reconnects sends ``Last-Event-ID`` (EventSource does) or ``?after=`` and
-gets exactly what came after.
+gets exactly what came after. A client slower than its events holds back its own
+stream (apps.jobs.connection): the server does not buffer its log.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from urllib.parse import parse_qs
 from django.conf import settings
 
 from apps.core.api.errors import error_body
+from apps.jobs.connection import DaphneConnection
 from apps.jobs.events import group_name
 from apps.jobs.streams import (
     LayerWakeups,
@@ -106,9 +108,13 @@ async def event_stream_app(scope, receive, send) -> None:
         (b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
         (b"x-accel-buffering", b"no")]})  # nginx: do not buffer the stream
 
+    connection = DaphneConnection.behind(send)  # None under a test communicator
+
     async def pump() -> None:
         async for chunk in event_stream(job_id, after or 0):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if connection is not None:  # a slow reader holds back its own stream
+                await connection.drained()
         await send({"type": "http.response.body", "body": b""})
 
     async def client_left() -> None:

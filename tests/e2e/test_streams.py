@@ -2,6 +2,7 @@
 processes: daphne for the web, a qcluster for the worker."""
 
 import asyncio
+import http.client
 import json
 import socket
 import threading
@@ -194,4 +195,41 @@ def test_a_websocket_reader_slower_than_its_socket_gets_every_frame_and_costs_no
     assert [(m["id"], m["data"]) for m in frames] == expected
     assert closed == 1000
     # 8 MiB here (the first connection's imports included), 37 MiB without holding back.
+    assert grown < 16 * 1024, f"daphne grew by {grown} KiB for a reader that does not read"
+
+
+def test_an_sse_reader_slower_than_its_socket_gets_every_event_and_costs_no_memory(
+        processes, user):
+    """The event stream holds back while the connection's buffer is full, as the
+    WebSocket does, instead of buffering the whole log for a client that does not read."""
+    port = free_port()
+    daphne = processes.daphne(port)
+    job = JobFactory(owner=user, status="succeeded")
+    JobEvent.objects.bulk_create([JobEvent(job=job, type="log", data={"message": f"{n} {'x' * 4000}"})
+                                  for n in range(8000)])
+    JobEvent.objects.create(job=job, type="status", data={"status": "succeeded"})
+    expected = list(JobEvent.objects.filter(job=job).order_by("id").values_list("id", flat=True))
+    status = Path(f"/proc/{daphne.pid}/status")
+
+    def rss_kib() -> int:
+        return int(status.read_text().split("VmRSS:")[1].split()[0])
+
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
+        sock.settimeout(30)
+        sock.connect(("127.0.0.1", port))
+        before = rss_kib()
+        sock.sendall(f"GET /api/v1/analyses/{job.pk}/events/stream HTTP/1.1\r\n"
+                     f"Host: 127.0.0.1\r\nConnection: close\r\n"
+                     f"Authorization: Bearer {AccessToken.for_user(user)}\r\n\r\n".encode())
+        time.sleep(2)  # read nothing while daphne writes
+        grown = rss_kib() - before
+        response = http.client.HTTPResponse(sock)  # reads the chunked body whole
+        response.begin()
+        body = response.read().decode()
+    assert response.status == 200
+    events = [json.loads(line[len("data: "):]) for line in body.splitlines()
+              if line.startswith("data: ")]
+    assert [event["id"] for event in events] == expected
+    # 37 MiB without holding back (the whole log in Twisted's buffer).
     assert grown < 16 * 1024, f"daphne grew by {grown} KiB for a reader that does not read"

@@ -220,12 +220,12 @@ def test_event_frames_skip_the_session_wrapper_which_never_saves_on_them():
     # each message, but saves (and sets a cookie) only on `http.response.start`.
     from channels.sessions import InstanceSessionWrapper
 
-    from apps.jobs.consumers import _past_the_session
+    from apps.jobs.connection import past_the_session
 
     async def send(message):
         pass
 
     wrapper = InstanceSessionWrapper({"type": "websocket", "cookies": {}}, send)
     assert "websocket.send" not in wrapper.save_message_types
-    assert _past_the_session(wrapper.send) is send
-    assert _past_the_session(send) is send
+    assert past_the_session(wrapper.send) is send
+    assert past_the_session(send) is send

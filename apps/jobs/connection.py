@@ -1,7 +1,8 @@
-"""The WebSocket connection daphne serves behind a consumer's ASGI send.
+"""The connection daphne serves behind an ASGI send: a WebSocket, or the HTTP response of a
+Server-Sent Events stream.
 
-ASGI's `send` never blocks: daphne hands every frame to Twisted, which buffers what the
-socket does not take yet. For a live stream this module handles three things:
+ASGI's `send` never blocks: daphne hands every frame or chunk to Twisted, which buffers
+what the socket does not take yet. For the live streams this module handles three things:
 
 * **Sending.** Through ASGI every frame took daphne's `handle_reply` coroutine,
   autobahn's framing of the same text once more, and Twisted's buffered write:
@@ -17,12 +18,12 @@ socket does not take yet. For a live stream this module handles three things:
   permessage-deflate (which daphne does not offer today) take autobahn's own
   `sendPreparedMessage`. autobahn's traffic statistics do not count the direct
   writes; daphne does not read them.
-* **Back-pressure.** A subscriber that reads slower than its events arrive (a slow
-  link, the replay of a long log) would make the server buffer its whole log in
-  memory. Between batches of events the stream waits while more than `HIGH_WATER`
-  bytes of the connection wait in Twisted's buffer (`drained()`): a slow reader holds
-  back its own stream, not the server's memory.
-* **Closing.** autobahn drops the TCP connection, unsent frames and all, one second
+* **Back-pressure** (both streams). A subscriber that reads slower than its events
+  arrive (a slow link, the replay of a long log) would make the server buffer its whole
+  log in memory. Between batches of events the stream waits while more than
+  `HIGH_WATER` bytes of the connection wait in Twisted's buffer (`drained()`): a slow
+  reader holds back its own stream, not the server's memory.
+* **Closing** (WebSocket). autobahn drops the TCP connection, unsent frames and all, one second
   after it queues the closing frame unless the client has answered it
   (`closeHandshakeTimeout`). A stream that ends waits until its frames have left for
   the socket (`flushed()`) before it closes, so a slow reader still gets them all.
@@ -33,20 +34,23 @@ HTTP channel is still the transport's producer (it stops reading from a client w
 buffer is full). A reader that never reads ends the wait itself: it does not answer
 autobahn's pings, and the connection is dropped.
 
-It reaches into daphne (the send is `partial(Server.handle_reply, protocol)`,
-`Server.connections`), autobahn (`send_queue`, `_perMessageCompress`) and Twisted
+It reaches into Channels (the send beneath its session middleware), daphne (the send
+is `partial(Server.handle_reply, protocol)`, `Server.connections`), autobahn (`send_queue`, `_perMessageCompress`) and Twisted
 (`FileDescriptor`'s socket and buffers), all pinned in pyproject.toml. `behind()`
 answers None when any of it is not as expected, and the stream then goes through the
-ASGI send as before. tests/e2e/test_streams.py drives all three through a real daphne,
-with a reader too slow for its socket.
+ASGI send as before. tests/e2e/test_streams.py drives them through a real daphne, with
+readers too slow for their sockets.
 """
 
 from __future__ import annotations
 
 import asyncio
 from functools import partial
+from typing import Self
 
 from autobahn.websocket.protocol import PreparedMessage
+from channels.sessions import InstanceSessionWrapper
+from daphne.http_protocol import WebRequest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 
@@ -55,33 +59,74 @@ _TRANSPORT = ("dataBuffer", "offset", "_tempDataLen", "_tempDataBuffer", "socket
               "disconnecting")
 
 
-class DaphneWebSocket:
-    """One connection's write side."""
+def past_the_session(send):
+    """The send beneath Channels' session middleware. Its wrapper reads the session
+    (`modified`, `is_empty()`) on every outgoing message but saves it, and sets its
+    cookie, only on `http.response.start`: for a WebSocket's frames, or a response's
+    body once it has started, that is work without effect (about 8 % of daphne during a
+    1000-subscriber fan-out)."""
+    wrapper = getattr(send, "__self__", None)
+    return wrapper.real_send if isinstance(wrapper, InstanceSessionWrapper) else send
+
+
+class DaphneConnection:
+    """One connection's write side: how much of it waits for the socket."""
 
     HIGH_WATER = 64 * 1024  # Twisted's own FileDescriptor.bufferSize
     POLL_SECONDS = 0.05
+    protocols: tuple[type, ...] = (WebRequest, WebSocketProtocol)
 
-    def __init__(self, server: Server, protocol: WebSocketProtocol) -> None:
+    def __init__(self, server: Server, protocol) -> None:
         self.server, self.protocol, self.transport = server, protocol, protocol.transport
 
     @classmethod
-    def behind(cls, send) -> DaphneWebSocket | None:
-        """The connection behind an ASGI `send`, or None when `send` is not daphne's
-        (Channels' test communicator, another server)."""
+    def behind(cls, send) -> Self | None:
+        """The connection behind an ASGI `send` (through Channels' session middleware),
+        or None when `send` is not daphne's (Channels' test communicator, another
+        server) or the connection is not plain TCP."""
+        send = past_the_session(send)
         server = getattr(getattr(send, "func", None), "__self__", None)
         if not (isinstance(send, partial) and isinstance(server, Server)
                 and getattr(send.func, "__func__", None) is Server.handle_reply
-                and len(send.args) == 1 and isinstance(send.args[0], WebSocketProtocol)
+                and len(send.args) == 1 and isinstance(send.args[0], cls.protocols)
                 and all(hasattr(send.args[0].transport, name) for name in _TRANSPORT)):
             return None
         return cls(server, send.args[0])
 
     @property
     def is_open(self) -> bool:
-        """What daphne checks before it sends a reply (handle_reply, serverSend)."""
+        """What daphne checks before it sends a reply (handle_reply)."""
         connection = self.server.connections.get(self.protocol)
-        return (connection is not None and not connection.get("disconnected")
-                and self.protocol.state == self.protocol.STATE_OPEN)
+        return connection is not None and not connection.get("disconnected")
+
+    @property
+    def buffered(self) -> int:
+        """Bytes written that the socket has not taken yet."""
+        transport = self.transport
+        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+
+    async def drained(self) -> None:
+        """Until at most HIGH_WATER bytes wait for the socket, or the connection ends."""
+        await self._until_buffered(self.HIGH_WATER)
+
+    async def flushed(self) -> None:
+        """Until every frame written has left for the socket, or the connection ends."""
+        await self._until_buffered(0)
+
+    async def _until_buffered(self, limit: int) -> None:
+        while self.buffered > limit and self.is_open:
+            await asyncio.sleep(self.POLL_SECONDS)
+
+
+class DaphneWebSocket(DaphneConnection):
+    """A WebSocket's write side, which also sends prepared messages."""
+
+    protocols = (WebSocketProtocol,)
+
+    @property
+    def is_open(self) -> bool:
+        """What daphne checks before it sends a frame (handle_reply, serverSend)."""
+        return super().is_open and self.protocol.state == self.protocol.STATE_OPEN
 
     def send(self, message: PreparedMessage) -> None:
         """Send a prepared message if the connection is open (else drop it, as daphne
@@ -102,21 +147,3 @@ class DaphneWebSocket:
             sent = 0
         if sent < len(data):
             transport.write(data[sent:])
-
-    @property
-    def buffered(self) -> int:
-        """Bytes written that the socket has not taken yet."""
-        transport = self.transport
-        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
-
-    async def drained(self) -> None:
-        """Until at most HIGH_WATER bytes wait for the socket, or the connection ends."""
-        await self._until_buffered(self.HIGH_WATER)
-
-    async def flushed(self) -> None:
-        """Until every frame written has left for the socket, or the connection ends."""
-        await self._until_buffered(0)
-
-    async def _until_buffered(self, limit: int) -> None:
-        while self.buffered > limit and self.is_open:
-            await asyncio.sleep(self.POLL_SECONDS)
