@@ -22,29 +22,43 @@ what the socket does not take yet. For the live streams this module handles thre
   arrive (a slow link, the replay of a long log) would make the server buffer its whole
   log in memory. Between batches of events the stream waits while more than
   `HIGH_WATER` bytes of the connection wait in Twisted's buffer (`drained()`): a slow
-  reader holds back its own stream, not the server's memory.
-* **Closing** (WebSocket). autobahn drops the TCP connection, unsent frames and all, one second
-  after it queues the closing frame unless the client has answered it
-  (`closeHandshakeTimeout`). A stream that ends waits until its frames have left for
-  the socket (`flushed()`) before it closes, so a slow reader still gets them all.
+  reader holds back its own stream, and the server keeps at most that and one batch
+  for it, not the log.
+* **Closing** (WebSocket). autobahn aborts the TCP connection one second after it
+  queues the closing frame unless the client has answered it (`closeHandshakeTimeout`),
+  and an abort discards what the kernel has not delivered yet. A stream that ends
+  waits until its frames have left Twisted's buffer and the kernel's send queue
+  (`flushed()`), so a slow reader still gets every one.
+* **Stalls.** A client that stops reading altogether would hold its stream (and its
+  wake-ups) waiting forever: SSE has no pings to find it out. When nothing of a waiting
+  connection's backlog has left for SITELENS_STREAM_STALL_SECONDS (60), the connection
+  is aborted; a live client reconnects with the last id it read.
 
-Both wait by looking at the buffer every `POLL_SECONDS`, and only while it is over its
-mark: Twisted's producer API would say when it drains, but after daphne's upgrade the
-HTTP channel is still the transport's producer (it stops reading from a client whose
-buffer is full). A reader that never reads ends the wait itself: it does not answer
-autobahn's pings, and the connection is dropped.
+Both waits look at the backlog every `POLL_SECONDS`, and only while it is over its
+mark. Twisted's producer API would say when its buffer drains, but a transport takes
+one producer, and daphne's HTTP channel stays registered as this one's after the
+WebSocket upgrade.
+
+Only a plain socket (TCP or UNIX) qualifies: under TLS the protocol's transport is
+Twisted's TLS wrapper, which passes attribute lookups through to the socket beneath it,
+so the checks test its type, not its attributes; such connections, and anything else
+not as expected, go through the ASGI send as before.
 
 It reaches into Channels (the send beneath its session middleware), daphne (the send
-is `partial(Server.handle_reply, protocol)`, `Server.connections`), autobahn (`send_queue`, `_perMessageCompress`) and Twisted
-(`FileDescriptor`'s socket and buffers), all pinned in pyproject.toml. `behind()`
-answers None when any of it is not as expected, and the stream then goes through the
-ASGI send as before. tests/e2e/test_streams.py drives them through a real daphne, with
+is `partial(Server.handle_reply, protocol)`, `Server.connections`), autobahn
+(`send_queue`, `_perMessageCompress`) and Twisted (`FileDescriptor`'s socket and
+buffers), all pinned in pyproject.toml. tests/e2e/test_streams.py drives them through a real daphne, with
 readers too slow for their sockets.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import logging
+import struct
+import termios
+import time
 from functools import partial
 from typing import Self
 
@@ -53,10 +67,15 @@ from channels.sessions import InstanceSessionWrapper
 from daphne.http_protocol import WebRequest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
+from django.conf import settings
+from twisted.internet.abstract import FileDescriptor
 
-#: What this module reads of a Twisted TCP transport.
+logger = logging.getLogger(__name__)
+
+#: What this module reads of a Twisted socket transport, and of autobahn's protocol.
 _TRANSPORT = ("dataBuffer", "offset", "_tempDataLen", "_tempDataBuffer", "socket", "connected",
-              "disconnecting")
+              "disconnecting", "TLS", "abortConnection")
+_AUTOBAHN = ("send_queue", "_perMessageCompress", "sendPreparedMessage", "STATE_OPEN")
 
 
 def past_the_session(send):
@@ -88,10 +107,19 @@ class DaphneConnection:
         server = getattr(getattr(send, "func", None), "__self__", None)
         if not (isinstance(send, partial) and isinstance(server, Server)
                 and getattr(send.func, "__func__", None) is Server.handle_reply
-                and len(send.args) == 1 and isinstance(send.args[0], cls.protocols)
-                and all(hasattr(send.args[0].transport, name) for name in _TRANSPORT)):
+                and len(send.args) == 1 and isinstance(send.args[0], cls.protocols)):
             return None
-        return cls(server, send.args[0])
+        protocol = send.args[0]
+        transport = getattr(protocol, "transport", None)
+        if not (isinstance(transport, FileDescriptor)  # not a TLS wrapper
+                and all(hasattr(transport, name) for name in _TRANSPORT)
+                and not transport.TLS and cls._fits(protocol)):
+            return None
+        return cls(server, protocol)
+
+    @classmethod
+    def _fits(cls, protocol) -> bool:
+        return True
 
     @property
     def is_open(self) -> bool:
@@ -105,23 +133,50 @@ class DaphneConnection:
         transport = self.transport
         return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
 
+    @property
+    def undelivered(self) -> int:
+        """`buffered`, and what the kernel holds that the peer has not acknowledged
+        (SIOCOUTQ; Linux, else 0)."""
+        try:
+            queued = struct.unpack("i", fcntl.ioctl(self.transport.socket.fileno(),
+                                                    termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+        except (OSError, ValueError):  # not Linux, or the socket is closed
+            queued = 0
+        return self.buffered + queued
+
     async def drained(self) -> None:
-        """Until at most HIGH_WATER bytes wait for the socket, or the connection ends."""
-        await self._until_buffered(self.HIGH_WATER)
+        """Until at most HIGH_WATER bytes wait in Twisted's buffer, or the connection
+        ends (aborted when it stalls)."""
+        await self._until(lambda: self.buffered, self.HIGH_WATER)
 
     async def flushed(self) -> None:
-        """Until every frame written has left for the socket, or the connection ends."""
-        await self._until_buffered(0)
+        """Until everything written has reached the peer's socket, or the connection
+        ends (aborted when it stalls)."""
+        await self._until(lambda: self.undelivered, 0)
 
-    async def _until_buffered(self, limit: int) -> None:
-        while self.buffered > limit and self.is_open:
+    async def _until(self, backlog, limit: int) -> None:
+        stall = settings.SITELENS_STREAM_STALL_SECONDS
+        left, since = backlog(), time.monotonic()
+        while left > limit and self.is_open:
             await asyncio.sleep(self.POLL_SECONDS)
+            now, before, left = time.monotonic(), left, backlog()
+            if left < before:
+                since = now
+            elif now - since >= stall:
+                logger.warning("stream aborted: its client read nothing for %d s "
+                               "(%d bytes waiting)", stall, left)
+                self.transport.abortConnection()
+                return
 
 
 class DaphneWebSocket(DaphneConnection):
     """A WebSocket's write side, which also sends prepared messages."""
 
     protocols = (WebSocketProtocol,)
+
+    @classmethod
+    def _fits(cls, protocol) -> bool:
+        return all(hasattr(protocol, name) for name in _AUTOBAHN)
 
     @property
     def is_open(self) -> bool:
@@ -135,7 +190,7 @@ class DaphneWebSocket(DaphneConnection):
             return
         protocol, transport = self.protocol, self.transport
         if (protocol._perMessageCompress is not None or protocol.send_queue
-                or getattr(transport, "TLS", False) or transport._tempDataBuffer
+                or transport._tempDataBuffer
                 or len(transport.dataBuffer) != transport.offset
                 or not transport.connected or transport.disconnecting):
             protocol.sendPreparedMessage(message)

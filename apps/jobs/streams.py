@@ -73,7 +73,7 @@ class StreamEvent:
     @property
     def frame(self) -> PreparedMessage:
         """`text` framed once as a server's WebSocket message (autobahn's broadcast API;
-        sent by apps.jobs.ws_direct under daphne)."""
+        sent by apps.jobs.connection under daphne)."""
         if self._frame is None:
             from autobahn.websocket.protocol import PreparedMessage  # web process only
 

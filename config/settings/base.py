@@ -445,6 +445,9 @@ METRICS_TOKEN = env_str("METRICS_TOKEN")
 SITELENS_EVENT_POLL_SECONDS = 0.5 if not REDIS_URL else 5.0
 # A comment line on an idle Server-Sent Events stream, so proxies keep it open.
 SITELENS_SSE_KEEPALIVE_SECONDS = env_int("SITELENS_SSE_KEEPALIVE_SECONDS", 15, minimum=1)
+# A live stream whose client has read nothing of its backlog for this long is aborted
+# (apps.jobs.connection); the client reconnects with the last id it read.
+SITELENS_STREAM_STALL_SECONDS = env_int("SITELENS_STREAM_STALL_SECONDS", 60, minimum=1)
 
 # Log lines: JSON (one object a line, for log collectors) or plain text; each carries the
 # request id and the analysis id when there is one (apps.core.logs).

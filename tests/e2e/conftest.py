@@ -73,9 +73,11 @@ class Processes:
     def qcluster(self, **env) -> subprocess.Popen:
         return self.start(["manage.py", "qcluster"], "qcluster", **env)
 
-    def daphne(self, port: int) -> subprocess.Popen:
-        proc = self.start(["-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                           "config.asgi:application"], "daphne")
+    def daphne(self, port: int, *, tls: tuple[Path, Path] | None = None) -> subprocess.Popen:
+        """daphne on 127.0.0.1:`port`; with `tls` = (certificate, key), HTTPS and wss."""
+        bind = (["-e", f"ssl:port={port}:interface=127.0.0.1:privateKey={tls[1]}"
+                       f":certKey={tls[0]}"] if tls else ["-b", "127.0.0.1", "-p", str(port)])
+        proc = self.start(["-m", "daphne", *bind, "config.asgi:application"], "daphne")
         deadline = time.time() + 20
         while time.time() < deadline:
             try:

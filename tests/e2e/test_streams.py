@@ -2,9 +2,11 @@
 processes: daphne for the web, a qcluster for the worker."""
 
 import asyncio
+import contextlib
 import http.client
 import json
 import socket
+import ssl
 import threading
 import time
 from pathlib import Path
@@ -149,12 +151,51 @@ def test_the_dashboard_websocket_shows_my_analyses_live(processes, site, user):
     assert len({m["job"] for m in received}) == 1
 
 
+def _small_window(port: int) -> socket.socket:
+    """A connection to daphne whose receive buffer holds 4 KiB: a slow link."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(30)
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def _open_websocket(sock: socket.socket, port: int, job, user) -> ClientProtocol:
+    client = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}/ws/v1/analyses/{job.pk}/"),
+                            max_size=None)
+    request = client.connect()
+    request.headers["Authorization"] = f"Bearer {AccessToken.for_user(user)}"
+    client.send_request(request)
+    sock.sendall(b"".join(client.data_to_send()))
+    return client
+
+
+def _read_websocket(sock: socket.socket, client: ClientProtocol, *, chunk: int = 65536,
+                    pause: float = 0) -> tuple[list[dict], int]:
+    """Every event until the server's closing frame: (events, close code). Reads `chunk`
+    bytes at a time, `pause` seconds apart."""
+    frames, closed = [], None
+    with sock:
+        while closed is None:
+            data = sock.recv(chunk)
+            client.receive_data(data) if data else client.receive_eof()
+            for event in client.events_received():
+                if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
+                    frames.append(json.loads(event.data))
+                elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
+                    closed = Close.parse(event.data).code
+            assert data or closed is not None, f"cut off after {len(frames)} events"
+            time.sleep(pause)
+    assert client.handshake_exc is None
+    return frames, closed
+
+
 def test_a_websocket_reader_slower_than_its_socket_gets_every_frame_and_costs_no_memory(
         processes, user):
     """A client that lets 32 MB of events pile up: daphne holds back its stream while
-    the connection's buffer is full instead of buffering the whole log, and closes only
-    once the frames have left (autobahn drops a connection, unsent frames and all, a
-    second after queueing the closing frame). Every event arrives whole, in order."""
+    the connection's buffer is full instead of buffering the whole log. The frames it
+    writes to the socket itself and those Twisted buffers once the socket is full
+    arrive whole and in order, then the close."""
     port = free_port()
     daphne = processes.daphne(port)
     job = JobFactory(owner=user, status="succeeded")
@@ -168,30 +209,12 @@ def test_a_websocket_reader_slower_than_its_socket_gets_every_frame_and_costs_no
         return int(Path(f"/proc/{daphne.pid}/status").read_text()
                    .split("VmRSS:")[1].split()[0])
 
-    client = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}/ws/v1/analyses/{job.pk}/"),
-                            max_size=None)
-    request = client.connect()
-    request.headers["Authorization"] = f"Bearer {AccessToken.for_user(user)}"
-    client.send_request(request)
-    frames, closed = [], None
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
-        sock.settimeout(30)
-        sock.connect(("127.0.0.1", port))
-        before = rss_kib()
-        sock.sendall(b"".join(client.data_to_send()))
-        time.sleep(2)  # read nothing while daphne writes
-        grown = rss_kib() - before
-        while closed is None:
-            data = sock.recv(65536)
-            client.receive_data(data) if data else client.receive_eof()
-            for event in client.events_received():
-                if isinstance(event, Frame) and event.opcode == Opcode.TEXT:
-                    frames.append(json.loads(event.data))
-                elif isinstance(event, Frame) and event.opcode == Opcode.CLOSE:
-                    closed = Close.parse(event.data).code
-            assert data or closed is not None, f"cut off after {len(frames)} events"
-    assert client.handshake_exc is None
+    sock = _small_window(port)
+    before = rss_kib()
+    client = _open_websocket(sock, port, job, user)
+    time.sleep(2)  # read nothing while daphne writes
+    grown = rss_kib() - before
+    frames, closed = _read_websocket(sock, client)
     assert [(m["id"], m["data"]) for m in frames] == expected
     assert closed == 1000
     # 8 MiB here (the first connection's imports included), 37 MiB without holding back.
@@ -214,10 +237,7 @@ def test_an_sse_reader_slower_than_its_socket_gets_every_event_and_costs_no_memo
     def rss_kib() -> int:
         return int(status.read_text().split("VmRSS:")[1].split()[0])
 
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
-        sock.settimeout(30)
-        sock.connect(("127.0.0.1", port))
+    with _small_window(port) as sock:
         before = rss_kib()
         sock.sendall(f"GET /api/v1/analyses/{job.pk}/events/stream HTTP/1.1\r\n"
                      f"Host: 127.0.0.1\r\nConnection: close\r\n"
@@ -233,3 +253,100 @@ def test_an_sse_reader_slower_than_its_socket_gets_every_event_and_costs_no_memo
     assert [event["id"] for event in events] == expected
     # 37 MiB without holding back (the whole log in Twisted's buffer).
     assert grown < 16 * 1024, f"daphne grew by {grown} KiB for a reader that does not read"
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName(
+                       [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.TraditionalOpenSSL,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_streams_over_tls_arrive_encrypted_and_whole(processes, user, tmp_path):
+    """Under TLS the connection's transport is Twisted's TLS wrapper: the frames must go
+    through it (apps.jobs.connection writes plain sockets only)."""
+    port = free_port()
+    certificate, key = _self_signed(tmp_path)
+    processes.daphne(port, tls=(certificate, key))
+    job = JobFactory(owner=user, status="succeeded")
+    for n in range(30):
+        JobEvent.objects.create(job=job, type="log", data={"message": f"line {n}"})
+    JobEvent.objects.create(job=job, type="status", data={"status": "succeeded"})
+    expected = list(JobEvent.objects.filter(job=job).order_by("id").values_list("id", flat=True))
+    auth = {"Authorization": f"Bearer {AccessToken.for_user(user)}"}
+    context = ssl.create_default_context(cafile=str(certificate))
+
+    async def collect() -> list[int]:
+        async with websockets.connect(f"wss://127.0.0.1:{port}/ws/v1/analyses/{job.pk}/",
+                                      additional_headers=auth, ssl=context,
+                                      open_timeout=10) as ws:
+            return [json.loads(message)["id"] async for message in ws]
+
+    assert asyncio.run(collect()) == expected
+    stream = requests.get(f"https://127.0.0.1:{port}/api/v1/analyses/{job.pk}/events/stream",
+                          headers=auth, verify=str(certificate), timeout=30)
+    assert [int(line[4:]) for line in stream.text.splitlines() if line.startswith("id: ")] == expected
+
+
+def test_a_websocket_reader_slow_to_the_end_still_gets_the_last_frames_and_the_close(
+        processes, user):
+    """autobahn aborts the connection a second after it queues the closing frame, and an
+    abort drops what the kernel still holds: the stream closes only once the reader has
+    everything (40 KB a second here, ~250 KB of events)."""
+    port = free_port()
+    processes.daphne(port)
+    job = JobFactory(owner=user, status="succeeded")
+    JobEvent.objects.bulk_create([JobEvent(job=job, type="log", data={"message": f"{n} {'x' * 4000}"})
+                                  for n in range(60)])
+    JobEvent.objects.create(job=job, type="status", data={"status": "succeeded"})
+    expected = list(JobEvent.objects.filter(job=job).order_by("id").values_list("id", flat=True))
+    sock = _small_window(port)
+    frames, closed = _read_websocket(sock, _open_websocket(sock, port, job, user),
+                                     chunk=4096, pause=0.1)
+    assert [m["id"] for m in frames] == expected
+    assert closed == 1000
+
+
+def test_a_stream_whose_client_stops_reading_is_aborted(processes, user):
+    """SSE has no pings: a client that keeps its connection open and reads nothing would
+    hold its stream forever. Past SITELENS_STREAM_STALL_SECONDS without progress the
+    server aborts the connection."""
+    port = free_port()
+    processes.extra_env["SITELENS_STREAM_STALL_SECONDS"] = "1"
+    processes.daphne(port)
+    job = JobFactory(owner=user, status="succeeded")
+    JobEvent.objects.bulk_create([JobEvent(job=job, type="log", data={"message": f"{n} {'x' * 4000}"})
+                                  for n in range(2000)])
+    JobEvent.objects.create(job=job, type="status", data={"status": "succeeded"})
+    with _small_window(port) as sock:
+        sock.sendall(f"GET /api/v1/analyses/{job.pk}/events/stream HTTP/1.1\r\n"
+                     f"Host: 127.0.0.1\r\nAuthorization: Bearer {AccessToken.for_user(user)}"
+                     f"\r\n\r\n".encode())
+        wait_for(lambda: "stream aborted: its client read nothing" in processes.log("daphne"),
+                 timeout=20, what=lambda: processes.log("daphne")[-2000:])
+        received = b""
+        with contextlib.suppress(ConnectionResetError):
+            while data := sock.recv(65536):
+                received += data
+    assert 0 < received.count(b"\nid: ") < 2001  # cut off: the whole log was not sent
