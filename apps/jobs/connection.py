@@ -14,8 +14,8 @@ what the socket does not take yet. For the live streams this module handles thre
   process) and, when nothing waits in autobahn's or Twisted's buffers, hands it to the
   socket at once, as asyncio's transports write. What the socket does not take, and
   every frame behind buffered data, goes through Twisted's buffer, so the order on the
-  wire stays the order of the calls, pings and the closing frame included. TLS and
-  permessage-deflate (which daphne does not offer today) take autobahn's own
+  wire stays the order of the calls, pings and the closing frame included.
+  permessage-deflate (which daphne does not offer today) takes autobahn's own
   `sendPreparedMessage`. autobahn's traffic statistics do not count the direct
   writes; daphne does not read them.
 * **Back-pressure** (both streams). A subscriber that reads slower than its events
@@ -47,8 +47,8 @@ not as expected, go through the ASGI send as before.
 It reaches into Channels (the send beneath its session middleware), daphne (the send
 is `partial(Server.handle_reply, protocol)`, `Server.connections`), autobahn
 (`send_queue`, `_perMessageCompress`) and Twisted (`FileDescriptor`'s socket and
-buffers), all pinned in pyproject.toml. tests/e2e/test_streams.py drives them through a real daphne, with
-readers too slow for their sockets.
+buffers), all pinned in pyproject.toml. tests/e2e/test_streams.py drives them through a
+real daphne: readers too slow for their sockets, one that stops reading, and TLS.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class DaphneConnection:
     def behind(cls, send) -> Self | None:
         """The connection behind an ASGI `send` (through Channels' session middleware),
         or None when `send` is not daphne's (Channels' test communicator, another
-        server) or the connection is not plain TCP."""
+        server) or the connection is not a plain socket (TLS)."""
         send = past_the_session(send)
         server = getattr(getattr(send, "func", None), "__self__", None)
         if not (isinstance(send, partial) and isinstance(server, Server)
