@@ -35,7 +35,7 @@ from urllib.parse import parse_qs
 from django.conf import settings
 
 from apps.core.api.errors import error_body
-from apps.jobs.connection import DaphneConnection
+from apps.jobs.connection import DaphneConnection, past_the_session
 from apps.jobs.events import group_name
 from apps.jobs.streams import (
     LayerWakeups,
@@ -109,13 +109,14 @@ async def event_stream_app(scope, receive, send) -> None:
         (b"x-accel-buffering", b"no")]})  # nginx: do not buffer the stream
 
     connection = DaphneConnection.behind(send)  # None under a test communicator
+    body = past_the_session(send)  # the session was saved with the response's start
 
     async def pump() -> None:
         async for chunk in event_stream(job_id, after or 0):
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await body({"type": "http.response.body", "body": chunk, "more_body": True})
             if connection is not None:  # a slow reader holds back its own stream
                 await connection.drained()
-        await send({"type": "http.response.body", "body": b""})
+        await body({"type": "http.response.body", "body": b""})
 
     async def client_left() -> None:
         while (await receive())["type"] != "http.disconnect":
